@@ -1,0 +1,1 @@
+"""ML-engineer skill taxonomy (data) and the spaCy/rapidfuzz skill extractor."""
