@@ -119,7 +119,9 @@ class SurfaceForm:
         return len(self.node_ids) > 1
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: identity hashing, so a loaded taxonomy can key functools caches (its mappings are
+# unhashable MappingProxyType objects, which made the generated field-based __hash__ fail).
+@dataclass(frozen=True, slots=True, eq=False)
 class Taxonomy:
     version: str
     name: str
@@ -228,7 +230,10 @@ def _build_forms(
     claims: dict[str, dict[str, AliasSpec]] = {}
     for node in nodes.values():
         specs = list(node.aliases)
-        if node.match_name:
+        # An alias spelled like the name carries its flags (e.g. "R" case-sensitive); the
+        # name's default spec must not shadow it.
+        name_key = normalize_form(node.name)
+        if node.match_name and all(normalize_form(s.text) != name_key for s in specs):
             specs.insert(0, AliasSpec(text=node.name))
         for spec in specs:
             key = normalize_form(spec.text)
