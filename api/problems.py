@@ -27,6 +27,8 @@ __all__ = [
     "FieldProblem",
     "Problem",
     "install_problem_handlers",
+    "internal_error_response",
+    "log_unexpected",
     "problem_response",
     "problem_responses",
     "problem_type",
@@ -191,7 +193,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, title = HTTP_CODES.get(exc.status_code, ("http_error", HTTPStatus(exc.status_code).phrase))
+    code, title = HTTP_CODES.get(
+        exc.status_code, ("http_error", HTTPStatus(exc.status_code).phrase)
+    )
     _mark(request, code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
     return problem_response(
@@ -204,18 +208,18 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
-    # Frames only: an exception message could quote document text.
+def log_unexpected(exc: BaseException, request_id: str | None) -> None:
+    """Log an unexpected failure with its frames only: the message could quote document text."""
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    logger.error(
-        "unhandled %s request_id=%s\n%s", type(exc).__name__, request_id_of(request), frames
-    )
-    _mark(request, "internal_error")
+    logger.error("unhandled %s request_id=%s\n%s", type(exc).__name__, request_id, frames)
+
+
+def internal_error_response(request_id: str | None) -> Response:
     return problem_response(
         500,
         "internal_error",
         detail="the server failed unexpectedly; retry later or report the request id",
-        request_id=request_id_of(request),
+        request_id=request_id,
     )
 
 
@@ -224,4 +228,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MatcherError, matcher_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    app.add_exception_handler(Exception, unexpected_error_handler)
+    # Anything else is answered by RequestContextMiddleware (see internal_error_response).

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["MiB", "Settings", "get_settings"]
+__all__ = ["FORM_OVERHEAD_BYTES", "MiB", "Settings", "SettingsError"]
 
 MiB = 1024 * 1024
 
@@ -29,45 +29,49 @@ def _split_list(value: object) -> object:
     return value
 
 
+class SettingsError(RuntimeError):
+    """A setting that parses but cannot be used (e.g. an unreadable key file)."""
+
+
 class Settings(BaseSettings):
     """Service configuration; immutable once built."""
 
     model_config = SettingsConfigDict(env_prefix="MATCHER_", frozen=True, extra="ignore")
 
-    api_host: str = Field("127.0.0.1", description="Interface `match-api` binds to.")
-    api_port: int = Field(8000, ge=1, le=65535, description="TCP port `match-api` listens on.")
-    api_workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes.")
+    api_host: str = Field(default="127.0.0.1", description="Interface `match-api` binds to.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `match-api` uses.")
+    api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     executor: Literal["process", "thread"] = Field(
-        "process",
+        default="process",
         description="Where matching runs: a pool of worker processes (default) or one thread.",
     )
     pool_size: int | None = Field(
-        None,
+        default=None,
         ge=1,
         le=64,
         description="Matching processes per API worker; default: CPU count / API workers.",
     )
     parse_timeout: float = Field(
-        30.0, gt=0, le=600, description="Seconds one document may take to parse and match."
+        default=30.0, gt=0, le=600, description="Seconds one document may take to parse and match."
     )
 
-    max_upload_bytes: int = Field(10 * MiB, ge=1024, description="Largest accepted file.")
-    max_batch_files: int = Field(20, ge=1, le=1000, description="Most files in one batch.")
-    max_batch_bytes: int = Field(50 * MiB, ge=1024, description="Largest batch request body.")
+    max_upload_bytes: int = Field(default=10 * MiB, ge=1024, description="Largest accepted file.")
+    max_batch_files: int = Field(default=20, ge=1, le=1000, description="Most files in one batch.")
+    max_batch_bytes: int = Field(default=50 * MiB, ge=1024, description="Largest batch body.")
     max_profile_bytes: int = Field(
-        64 * 1024, ge=256, description="Largest custom profile document."
+        default=64 * 1024, ge=256, description="Largest custom profile document."
     )
 
     api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
-        (), description="Accepted X-API-Key values; empty means no authentication."
+        default=(), description="Accepted X-API-Key values; empty means no authentication."
     )
     api_keys_file: Path | None = Field(
-        None, description="File with one API key per line ('#' starts a comment)."
+        default=None, description="File with one API key per line ('#' starts a comment)."
     )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), description="Origins allowed by CORS; empty turns CORS off."
+        default=(), description="Origins allowed by CORS; empty turns CORS off."
     )
 
     @field_validator("api_keys", "cors_origins", mode="before")
@@ -75,24 +79,22 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         return _split_list(value)
 
-    @model_validator(mode="after")
-    def _merge_key_file(self) -> Settings:
-        # Reading the file here makes a missing or unreadable key file stop start-up
-        # instead of silently running the service without authentication.
-        if self.api_keys_file is None:
-            return self
-        try:
-            lines = self.api_keys_file.read_text("utf-8").splitlines()
-        except OSError as exc:
-            raise ValueError(f"cannot read MATCHER_API_KEYS_FILE: {exc.strerror}") from exc
-        from_file = [line.split("#", 1)[0].strip() for line in lines]
-        keys = (*self.api_keys, *(SecretStr(key) for key in from_file if key))
-        object.__setattr__(self, "api_keys", keys)
-        return self
+    def load_api_keys(self) -> tuple[bytes, ...]:
+        """Keys from MATCHER_API_KEYS plus MATCHER_API_KEYS_FILE, as bytes for comparison.
 
-    @property
-    def auth_enabled(self) -> bool:
-        return bool(self.api_keys)
+        A missing or unreadable key file stops start-up rather than silently running the
+        service without authentication. (Not a pydantic validator: its error report would
+        print the other settings, keys included.)
+        """
+        keys = [key.get_secret_value() for key in self.api_keys]
+        if self.api_keys_file is not None:
+            try:
+                lines = self.api_keys_file.read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+                raise SettingsError(f"cannot read MATCHER_API_KEYS_FILE: {reason}") from None
+            keys += [line.split("#", 1)[0].strip() for line in lines]
+        return tuple(key.encode("utf-8") for key in keys if key)
 
     @property
     def effective_pool_size(self) -> int:
@@ -105,8 +107,3 @@ class Settings(BaseSettings):
         if path.rstrip("/").endswith("/batch"):
             return self.max_batch_bytes
         return self.max_upload_bytes + FORM_OVERHEAD_BYTES
-
-
-def get_settings() -> Settings:
-    """Settings from the environment (a fresh read each call; the app keeps its own copy)."""
-    return Settings()

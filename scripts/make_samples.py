@@ -1,4 +1,4 @@
-"""Render samples/ml_engineer_resume.txt to samples/ml_engineer_resume.pdf (run: python scripts/make_samples.py).
+"""Render samples/*.txt to PDFs next to them: `python scripts/make_samples.py`.
 
 The PDF is committed so the README's run command works without extra tools; it is rendered with
 reportlab's built-in Helvetica (no embedded fonts) and in invariant mode, so re-running the script
@@ -63,7 +63,7 @@ def render_resume(text: str, target: Path) -> None:
             continue
         left, gap, right = line.strip().partition("   ")
         if gap and right.strip():
-            # "Title — Company        Mar 2023 – Present": dates flush right, as resumes lay them out.
+            # "Title — Company      Mar 2023 – Present": dates flush right, as resumes lay them out.
             new_page_if_needed(LEADING)
             canvas.setFont(BODY_FONT, BODY_SIZE)
             canvas.drawString(MARGIN, y, left)
@@ -81,7 +81,7 @@ def render_resume(text: str, target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder with the .txt samples")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of .txt samples")
     args = parser.parse_args()
     for source in sorted(args.samples.glob("*.txt")):
         target = source.with_suffix(".pdf")

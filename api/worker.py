@@ -1,0 +1,142 @@
+"""What runs inside a matching worker: one job in, the result's JSON out.
+
+Kept free of FastAPI imports so worker processes start lean. A job is a plain picklable
+dataclass; the result travels back as the JSON text of ``MatchResult`` (exactly what the API
+returns), which is far cheaper to pickle than the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import FrameType
+from typing import Any
+
+import yaml
+
+from matcher.errors import ParseTimeoutError, ProfileError, ResourceLimitError
+from matcher.pipeline import Matcher, MatchOptions
+from matcher.profiles import Profile, load_profile
+
+__all__ = ["MatchJob", "init_worker", "parse_profile_document", "run_job", "timeout_message"]
+
+
+@dataclass(frozen=True)
+class MatchJob:
+    """One resume to match: file bytes or text, plus the caller's options."""
+
+    data: bytes | None = None
+    text: str | None = None
+    filename: str | None = None
+    levels: tuple[str, ...] | None = None
+    reference_date: date | None = None
+    include_text: bool = False
+    profile: str | Mapping[str, Any] | None = None
+    """A custom requirement profile: a JSON/YAML document, or an already parsed mapping."""
+
+
+@dataclass
+class _WorkerState:
+    matcher: Matcher | None = None
+    soft_timeout: float | None = None
+
+
+_state = _WorkerState()
+
+
+def init_worker(max_upload_bytes: int, soft_timeout: float | None = None) -> None:
+    """Load the matcher once per worker; ``soft_timeout`` arms a per-job SIGALRM."""
+    if soft_timeout is not None:
+        # Ctrl-C reaches the whole process group; the API process handles shutdown.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _state.matcher = configured_matcher(max_upload_bytes)
+    _state.soft_timeout = soft_timeout
+
+
+def configured_matcher(max_upload_bytes: int) -> Matcher:
+    """The shared default matcher with the service's upload cap as its byte limit."""
+    base = Matcher.default()
+    return dataclasses.replace(
+        base, limits=dataclasses.replace(base.limits, max_bytes=max_upload_bytes)
+    )
+
+
+def run_job(job: MatchJob) -> str:
+    """Match one resume; returns ``MatchResult`` as JSON text. Raises ``MatcherError``."""
+    matcher = _state.matcher or Matcher.default()
+    try:
+        with _time_limit(_state.soft_timeout):
+            options = MatchOptions(
+                reference_date=job.reference_date,
+                levels=job.levels,
+                profiles=_custom_profiles(job.profile, matcher),
+                include_text=job.include_text,
+            )
+            if job.data is not None:
+                result = matcher.match_bytes(job.data, filename=job.filename, options=options)
+            else:
+                result = matcher.match_text(job.text or "", options=options)
+            return result.model_dump_json()
+    except MemoryError:
+        raise ResourceLimitError(
+            "the document needed more memory than allowed while parsing"
+        ) from None
+
+
+def _custom_profiles(
+    profile: str | Mapping[str, Any] | None, matcher: Matcher
+) -> tuple[Profile, ...] | None:
+    if profile is None:
+        return None
+    mapping = parse_profile_document(profile) if isinstance(profile, str) else profile
+    return (load_profile(mapping, taxonomy=matcher.taxonomy),)
+
+
+def parse_profile_document(document: str) -> Mapping[str, Any]:
+    """A profile sent as JSON or YAML text (JSON is YAML) -> mapping, or ``ProfileError``."""
+    try:
+        parsed = yaml.safe_load(document)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        raise ProfileError(f"the profile is not valid JSON or YAML{at}") from None
+    if not isinstance(parsed, Mapping):
+        raise ProfileError("the profile must be a JSON object / YAML mapping of profile fields")
+    return parsed
+
+
+class _time_limit:
+    """Raise ``ParseTimeoutError`` after ``seconds`` via SIGALRM (main thread only).
+
+    Only pure-Python work is interrupted; a native call that never returns is caught by the
+    API process, which kills the worker after a grace period.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.armed = False
+
+    def __enter__(self) -> None:
+        if self.seconds is None or threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self.armed = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        raise ParseTimeoutError(timeout_message(self.seconds or 0.0))
+
+
+def timeout_message(seconds: float) -> str:
+    return (
+        f"parsing and matching took longer than {seconds:g} s; the file may be damaged or "
+        "unusually complex: try a simpler export (e.g. 'Save as PDF' from a word processor)"
+    )

@@ -1,0 +1,204 @@
+"""How a skill mention is used: its cue words (data) and pure helpers for lines and lists.
+
+The extractor finds names; this module decides what the words around a name say about it:
+whether the line is a list of names or a sentence about work, whether a line's label marks a
+list of skills ("Languages: ..."), and which cue phrases negate a mention ("no experience with")
+or make it a wish ("currently learning"). The word lists live in ``skills/data/extraction.yaml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from matcher.errors import TaxonomyError
+from matcher.models import MentionContext
+
+CUES_PATH = Path(__file__).parent / "data" / "extraction.yaml"
+DEFAULT_CUE_GAP = 3
+
+CueKind = Literal["negated", "aspirational"]
+CueDirection = Literal["before", "after"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A phrase that changes the assertion of the mentions next to it in its clause."""
+
+    text: str
+    kind: CueKind
+    direction: CueDirection
+    gap: int
+    """Words allowed between the cue and the first mention it governs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionCues:
+    """Every word list the extractor consults, loaded once from YAML."""
+
+    cues: tuple[Cue, ...]
+    scope_breakers: frozenset[str]
+    list_connectors: frozenset[str]
+    role_nouns: frozenset[str]
+    verb_hints: frozenset[str]
+    ordinary_followers: frozenset[str]
+    ordinary_preceders: frozenset[str]
+    ordinary_words: frozenset[str]
+    list_labels: frozenset[str]
+    digest_source: str
+    """The file's text, so the compiled-matcher cache notices edits."""
+
+
+def _words(data: dict[str, Any], key: str, path: Path) -> frozenset[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TaxonomyError(f"{path}: '{key}' must be a list of strings")
+    return frozenset(v.casefold() for v in value)
+
+
+def _cues(data: dict[str, Any], kind: CueKind, path: Path) -> list[Cue]:
+    section = data.get(kind_key(kind), {})
+    if not isinstance(section, dict):
+        raise TaxonomyError(f"{path}: '{kind_key(kind)}' must map 'before'/'after' to lists")
+    found: list[Cue] = []
+    direction: CueDirection
+    for direction in ("before", "after"):
+        for entry in section.get(direction, []) or []:
+            if isinstance(entry, str):
+                text, gap = entry, DEFAULT_CUE_GAP
+            elif isinstance(entry, dict) and isinstance(entry.get("text"), str):
+                text, gap = entry["text"], int(entry.get("gap", DEFAULT_CUE_GAP))
+            else:
+                raise TaxonomyError(f"{path}: bad cue {entry!r} under '{kind_key(kind)}'")
+            found.append(Cue(text=text.casefold(), kind=kind, direction=direction, gap=gap))
+    return found
+
+
+def kind_key(kind: CueKind) -> str:
+    """The YAML key that holds the cues of one kind."""
+    return "negation" if kind == "negated" else "aspiration"
+
+
+def load_cues(path: Path | None = None) -> ExtractionCues:
+    """Read and check the extractor's word lists (cached for the shipped file)."""
+    return _load_cues_cached(Path(path or CUES_PATH).resolve())
+
+
+@functools.cache
+def _load_cues_cached(path: Path) -> ExtractionCues:
+    try:
+        source = path.read_text("utf-8")
+    except OSError as exc:
+        raise TaxonomyError(f"cannot read extractor word lists {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: expected a mapping at the top level")
+    return ExtractionCues(
+        cues=(*_cues(data, "negated", path), *_cues(data, "aspirational", path)),
+        scope_breakers=_words(data, "scope_breakers", path),
+        list_connectors=_words(data, "list_connectors", path),
+        role_nouns=_words(data, "role_nouns", path),
+        verb_hints=_words(data, "verb_hints", path),
+        ordinary_followers=_words(data, "ordinary_followers", path),
+        ordinary_preceders=_words(data, "ordinary_preceders", path),
+        ordinary_words=_words(data, "ordinary_words", path),
+        list_labels=_words(data, "list_labels", path),
+        digest_source=source,
+    )
+
+
+# ----------------------------------------------------------------------------- lines and lists
+
+# A line label is a short lead-in before a colon: "Languages:", "Tools & platforms:".
+_LABEL = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(?=\S)")
+_BULLET_LEAD = re.compile(r"^\s*(?:[•\-*+–>o]\s+|\d{1,2}[.)]\s+)")
+_ITEM_SPLIT = re.compile(r"\s*(?:[,;|•·]|\s/\s|\t)\s*")
+_WORD = re.compile(r"[^\W_][\w+#.\-/']*")
+MAX_LIST_ITEM_WORDS = 4
+MIN_PROSE_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class LineShape:
+    """What one line of the resume looks like, judged once per line."""
+
+    label: str | None
+    """The lead-in before a colon, lower-cased, when the line has one."""
+    body_start: int
+    """Offset of the text after the bullet and label, relative to the line start."""
+    items: tuple[tuple[int, int, int], ...]
+    """(start, end, word count) of each comma/bullet separated item, relative to the line."""
+    words: int
+    has_verb: bool
+
+
+def line_shape(line: str, verb_hints: frozenset[str]) -> LineShape:
+    """Split a line into bullet, label and items; count words and look for verbs."""
+    body_start = 0
+    lead = _BULLET_LEAD.match(line)
+    if lead:
+        body_start = lead.end()
+    label: str | None = None
+    labelled = _LABEL.match(line, body_start)
+    if labelled and len(labelled.group(1).split()) <= MAX_LIST_ITEM_WORDS:
+        label = labelled.group(1).casefold()
+        body_start = labelled.end()
+    items: list[tuple[int, int, int]] = []
+    cursor = body_start
+    for separator in _ITEM_SPLIT.finditer(line, body_start):
+        items.append(_item(line, cursor, separator.start()))
+        cursor = separator.end()
+    items.append(_item(line, cursor, len(line)))
+    words = [w.casefold() for w in _WORD.findall(line, body_start)]
+    return LineShape(
+        label=label,
+        body_start=body_start,
+        items=tuple(i for i in items if i[2] > 0),
+        words=len(words),
+        has_verb=any(w in verb_hints for w in words),
+    )
+
+
+def _item(line: str, start: int, end: int) -> tuple[int, int, int]:
+    return (start, end, len(_WORD.findall(line, start, end)))
+
+
+def is_list_label(label: str | None, list_labels: frozenset[str]) -> bool:
+    """True when a line's label names a list of skills ("Programming languages", "Tools")."""
+    if label is None:
+        return False
+    return any(word in list_labels for word in re.findall(r"[a-z]+", label))
+
+
+def mention_context(
+    shape: LineShape, offset_in_line: int, *, in_skills_section: bool, list_label: bool
+) -> MentionContext:
+    """'list' for a bare name among names, 'prose' for a name inside a sentence about work.
+
+    In a skills section or after a list label ("Tools:") a line is a list unless the item that
+    holds the mention reads like a sentence (six or more words with a verb). Elsewhere a line is
+    a list when it is split into short items, or is itself a short verb-less line (a bullet
+    that holds just "PyTorch").
+    """
+    item_words = next(
+        (words for start, end, words in shape.items if start <= offset_in_line < end),
+        shape.words,
+    )
+    sentence_like = item_words >= MIN_PROSE_WORDS and shape.has_verb
+    if in_skills_section or list_label:
+        return "prose" if sentence_like else "list"
+    if shape.has_verb and shape.words >= MIN_PROSE_WORDS:
+        return "prose"
+    if len(shape.items) >= 2 and item_words <= MAX_LIST_ITEM_WORDS:
+        return "list"
+    if shape.words <= MAX_LIST_ITEM_WORDS - 1 and not shape.has_verb:
+        return "list"
+    return "prose"

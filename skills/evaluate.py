@@ -1,0 +1,363 @@
+"""Measure the skill extractor against resumes annotated with skill spans (JSON lines).
+
+    python -m skills.evaluate [PATH] [--json] [--taxonomy DIR] [--top N] [--min-labelled N]
+
+Each line of PATH is ``{"id", "text", "spans": [{"start", "end", "label", "text"}]}``; spans
+labelled "Tech Tools", "Job Specific Skills" or "Soft Skills" are the gold skills. The text goes
+through ``matcher.loaders.document_from_text`` (cleaning + sections) like any resume; gold spans
+are carried over to the cleaned text by a character alignment.
+
+Figures:
+- strict precision: asserted mentions that overlap a gold skill span / all asserted mentions.
+- annotation gaps: false positives that are real skills the annotators missed. Rule: the
+  mention is an exact (not fuzzy) match, it overlaps no gold span of any other label (a company
+  "Oracle" or a title stays an error), and either the same text is labelled as a skill at least
+  ``--min-labelled`` times elsewhere in the corpus or the mention stands in a skills section.
+  Precision with gaps excluded drops these from the denominator.
+- in-taxonomy recall: gold skill spans whose text is a surface form of the taxonomy, or contains
+  one as a whole-token phrase (found by the extractor's own exact matchers, respecting case),
+  that overlap some mention (of any assertion) / all such gold spans.
+
+Output never contains whole resume text: error lists show at most 60 characters around a span.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Indel
+
+from matcher.errors import MatcherError
+from matcher.models import DocumentInfo, ExtractedDocument, MediaType, Section, SectionKind
+from skills.extract import SkillExtractor
+from skills.taxonomy import load_taxonomy, normalize_form
+
+SKILL_LABELS = frozenset({"Tech Tools", "Job Specific Skills", "Soft Skills"})
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/data/resumes-dotin/train.jsonl"
+SNIPPET_CHARS = 60
+DEFAULT_MIN_LABELLED = 3
+DEFAULT_TOP = 30
+
+DocumentBuilder = Callable[[str], ExtractedDocument]
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedResume:
+    id: str
+    text: str
+    spans: tuple[GoldSpan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One error: the normalised text, how often it happened, and one short snippet."""
+
+    text: str
+    count: int
+    snippet: str
+
+
+@dataclass(slots=True)
+class EvaluationReport:
+    documents: int = 0
+    mentions: int = 0
+    asserted: int = 0
+    negated: int = 0
+    aspirational: int = 0
+    fuzzy: int = 0
+    true_positives: int = 0
+    false_positives: int = 0
+    annotation_gaps: int = 0
+    precision_strict: float = 0.0
+    precision_gaps_excluded: float = 0.0
+    gold_skill_spans: int = 0
+    gold_in_taxonomy: int = 0
+    gold_found: int = 0
+    recall_in_taxonomy: float = 0.0
+    ms_per_document: float = 0.0
+    document_builder: str = ""
+    top_false_positives: list[Example] = field(default_factory=list)
+    top_misses: list[Example] = field(default_factory=list)
+    annotation_gap_examples: list[Example] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- input
+
+
+def load_annotated(path: Path) -> list[AnnotatedResume]:
+    """Read a JSON-lines file of annotated resumes; errors name the line."""
+    resumes: list[AnnotatedResume] = []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise MatcherError(f"cannot read {path}: {exc.strerror}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            spans = tuple(
+                GoldSpan(int(s["start"]), int(s["end"]), str(s["label"]), str(s["text"]))
+                for s in row.get("spans", [])
+            )
+            resumes.append(AnnotatedResume(str(row.get("id", number)), str(row["text"]), spans))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MatcherError(f"{path}:{number}: not an annotated resume ({exc})") from exc
+    return resumes
+
+
+def plain_document(text: str) -> ExtractedDocument:
+    """The text as it is, one OTHER section: used when no loader is available, and in tests."""
+    return ExtractedDocument(
+        info=DocumentInfo(media_type=MediaType.TXT, characters=len(text)),
+        text=text,
+        sections=(Section(kind=SectionKind.OTHER, start=0, end=len(text)),),
+    )
+
+
+def default_builder() -> tuple[DocumentBuilder, str]:
+    """``document_from_text`` (cleaning + sections) when the loader exists, else plain."""
+    try:
+        from matcher.loaders import document_from_text
+    except ImportError:
+        return plain_document, "plain (matcher.loaders unavailable)"
+    return document_from_text, "matcher.loaders.document_from_text"
+
+
+# ----------------------------------------------------------------------------- alignment
+
+
+class OffsetMap:
+    """Carries offsets in an original text over to a cleaned copy of it."""
+
+    def __init__(self, original: str, cleaned: str) -> None:
+        self._identity = original == cleaned
+        self._blocks = [] if self._identity else list(Indel.opcodes(original, cleaned))
+        self._starts = [b.src_start for b in self._blocks]
+
+    def __call__(self, offset: int) -> int:
+        if self._identity:
+            return offset
+        at = max(bisect.bisect_right(self._starts, offset) - 1, 0)
+        block = self._blocks[at]
+        # inserted blocks have src_start == src_end; step past them to the block that holds offset
+        while block.src_end <= offset and at + 1 < len(self._blocks):
+            at += 1
+            block = self._blocks[at]
+        inside = offset - block.src_start
+        if block.tag == "equal":
+            return block.dest_start + inside
+        return block.dest_start + min(inside, block.dest_end - block.dest_start)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self(start), self(end)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    room = max(0, (SNIPPET_CHARS - (end - start)) // 2)
+    left = max(0, start - room)
+    piece = text[left : min(len(text), left + SNIPPET_CHARS)]
+    return " ".join(piece.split())
+
+
+def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _top(counter: Counter[str], snippets: dict[str, str], top: int) -> list[Example]:
+    return [Example(text, count, snippets[text]) for text, count in counter.most_common(top)]
+
+
+def evaluate(
+    resumes: Sequence[AnnotatedResume],
+    extractor: SkillExtractor,
+    *,
+    build_document: DocumentBuilder = plain_document,
+    builder_name: str = "plain",
+    min_labelled: int = DEFAULT_MIN_LABELLED,
+    top: int = DEFAULT_TOP,
+) -> EvaluationReport:
+    """Run the extractor over annotated resumes and compare its mentions with the gold spans."""
+    labelled_as_skill: Counter[str] = Counter(
+        normalize_form(span.text) for r in resumes for span in r.spans if span.label in SKILL_LABELS
+    )
+    report = EvaluationReport(documents=len(resumes), document_builder=builder_name)
+    false_positives: Counter[str] = Counter()
+    gaps: Counter[str] = Counter()
+    misses: Counter[str] = Counter()
+    snippets: dict[str, str] = {}
+    elapsed = 0.0
+    for resume in resumes:
+        doc = build_document(resume.text)
+        to_doc = OffsetMap(resume.text, doc.text)
+        gold: list[tuple[int, int, GoldSpan]] = []
+        for span in resume.spans:
+            start, end = to_doc.span(span.start, span.end)
+            if start < end:
+                gold.append((start, end, span))
+        skill_spans = [(s, e) for s, e, g in gold if g.label in SKILL_LABELS]
+        other_spans = [(s, e) for s, e, g in gold if g.label not in SKILL_LABELS]
+        began = time.perf_counter()
+        mentions = extractor.extract(doc)
+        elapsed += time.perf_counter() - began
+        report.mentions += len(mentions)
+        for mention in mentions:
+            if mention.match == "fuzzy":
+                report.fuzzy += 1
+            if mention.assertion != "asserted":
+                if mention.assertion == "negated":
+                    report.negated += 1
+                else:
+                    report.aspirational += 1
+                continue
+            report.asserted += 1
+            if _overlaps(skill_spans, mention.start, mention.end):
+                report.true_positives += 1
+                continue
+            report.false_positives += 1
+            key = normalize_form(mention.text)
+            snippets.setdefault(key, _snippet(doc.text, mention.start, mention.end))
+            is_gap = (
+                mention.match == "exact"
+                and not _overlaps(other_spans, mention.start, mention.end)
+                and (
+                    labelled_as_skill[key] >= min_labelled
+                    or mention.section is SectionKind.SKILLS
+                )
+            )
+            if is_gap:
+                report.annotation_gaps += 1
+                gaps[key] += 1
+            else:
+                false_positives[key] += 1
+        mention_spans = [(m.start, m.end) for m in mentions]
+        for start, end, span in gold:
+            if span.label not in SKILL_LABELS:
+                continue
+            report.gold_skill_spans += 1
+            if not extractor.known_forms(doc.text[start:end]):
+                continue
+            report.gold_in_taxonomy += 1
+            if _overlaps(mention_spans, start, end):
+                report.gold_found += 1
+            else:
+                key = normalize_form(span.text)
+                misses[key] += 1
+                snippets.setdefault(key, _snippet(doc.text, start, end))
+    report.precision_strict = _ratio(report.true_positives, report.asserted)
+    report.precision_gaps_excluded = _ratio(
+        report.true_positives, report.asserted - report.annotation_gaps
+    )
+    report.recall_in_taxonomy = _ratio(report.gold_found, report.gold_in_taxonomy)
+    report.ms_per_document = round(1000 * elapsed / max(len(resumes), 1), 3)
+    report.top_false_positives = _top(false_positives, snippets, top)
+    report.top_misses = _top(misses, snippets, top)
+    report.annotation_gap_examples = _top(gaps, snippets, top)
+    return report
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def format_report(report: EvaluationReport) -> str:
+    """A readable summary with the error lists."""
+    lines = [
+        f"documents: {report.documents} (built with {report.document_builder})",
+        f"mentions: {report.mentions} (asserted {report.asserted}, negated {report.negated}, "
+        f"aspirational {report.aspirational}, fuzzy {report.fuzzy})",
+        f"precision strict: {report.precision_strict:.4f} "
+        f"({report.true_positives}/{report.asserted})",
+        f"annotation gaps: {report.annotation_gaps}",
+        f"precision, gaps excluded: {report.precision_gaps_excluded:.4f} "
+        f"({report.true_positives}/{report.asserted - report.annotation_gaps})",
+        f"gold skill spans: {report.gold_skill_spans}, in taxonomy: {report.gold_in_taxonomy}",
+        f"in-taxonomy recall: {report.recall_in_taxonomy:.4f} "
+        f"({report.gold_found}/{report.gold_in_taxonomy})",
+        f"extraction: {report.ms_per_document:.2f} ms per document",
+    ]
+    for title, examples in (
+        ("false positives", report.top_false_positives),
+        ("misses (in taxonomy)", report.top_misses),
+        ("annotation gaps", report.annotation_gap_examples),
+    ):
+        lines.append("")
+        lines.append(f"top {title}:")
+        lines.extend(f"  {e.count:4d}  {e.text!r:28}  …{e.snippet}…" for e in examples)
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m skills.evaluate",
+        description="Precision and in-taxonomy recall of the skill extractor on annotated resumes.",
+    )
+    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--taxonomy", type=Path, help="taxonomy directory (default: shipped)")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="length of error lists")
+    parser.add_argument(
+        "--min-labelled",
+        type=int,
+        default=DEFAULT_MIN_LABELLED,
+        help="corpus labels needed to call a false positive an annotation gap",
+    )
+    parser.add_argument(
+        "--plain", action="store_true", help="skip the loader: raw text, one OTHER section"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        resumes = load_annotated(args.path)
+        extractor = SkillExtractor(load_taxonomy(args.taxonomy))
+    except MatcherError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    builder, name = (plain_document, "plain") if args.plain else default_builder()
+    report = evaluate(
+        resumes,
+        extractor,
+        build_document=builder,
+        builder_name=name,
+        min_labelled=args.min_labelled,
+        top=args.top,
+    )
+    if args.json:
+        print(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def _jsonable(report: EvaluationReport) -> dict[str, Any]:
+    return asdict(report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
