@@ -48,15 +48,22 @@ Uploaded documents are processed in memory and never stored or logged.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the matcher and start the match workers once; stop them on shutdown."""
     settings: Settings = app.state.settings
-    # The API process keeps its own matcher for the taxonomy/profile endpoints and readiness.
-    app.state.matcher = await asyncio.to_thread(configured_matcher, settings.max_upload_bytes)
     executor = build_executor(
         settings.executor,
         workers=settings.effective_pool_size,
         timeout=settings.parse_timeout,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    await executor.start()
+    # The API process keeps its own matcher for the taxonomy/profile endpoints; it loads
+    # while the workers start, which takes the start-up from the sum of both to the longer one.
+    try:
+        matcher, _ = await asyncio.gather(
+            asyncio.to_thread(configured_matcher, settings.max_upload_bytes), executor.start()
+        )
+    except BaseException:
+        await executor.close()
+        raise
+    app.state.matcher = matcher
     app.state.executor = executor
     logger.info(
         "ready: executor=%s pool_size=%d auth=%s",

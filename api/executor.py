@@ -50,9 +50,9 @@ class ProcessMatchExecutor:
         self.timeout = timeout
         self.max_upload_bytes = max_upload_bytes
         # forkserver: workers fork from a clean single-threaded server that has already
-        # imported the matcher, so they start fast without inheriting the API's threads.
+        # loaded the matcher, so they start fast without inheriting the API's threads.
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["api.worker"])
+        self._context.set_forkserver_preload(["api.worker", "api.worker_preload"])
         self._pool: ProcessPoolExecutor | None = None
         # Holding a slot while a job runs means a job starts as soon as it is submitted,
         # so its deadline measures its own run time, not time spent queuing behind others.

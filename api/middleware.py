@@ -35,9 +35,15 @@ def request_id_for(scope: Scope) -> str:
 
 
 def route_label(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    """The matched route's template; 'unmatched' for 404s, so clients cannot add labels."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    if scope.get("endpoint") is not None:
+        # FastAPI records only its API routes in scope["route"]; the others it serves
+        # (/docs, /openapi.json) have fixed paths without parameters.
+        return str(scope["path"])
+    return "unmatched"
 
 
 class RequestContextMiddleware:

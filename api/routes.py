@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from api.executor import MatchExecutor
 from api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -219,27 +219,26 @@ class BatchFailure(BaseModel):
     error: BatchErrorDetail
 
 
-BATCH_LINE_SCHEMA = {
-    "oneOf": [
-        {"$ref": "#/components/schemas/BatchSuccess"},
-        {"$ref": "#/components/schemas/BatchFailure"},
-    ]
-}
+class BatchRecord(RootModel[BatchSuccess | BatchFailure]):
+    """One line of the batch stream."""
+
+
+class NDJSONStreamingResponse(StreamingResponse):
+    media_type = NDJSON_MEDIA_TYPE
 
 
 @v1.post(
     "/match/batch",
-    response_class=StreamingResponse,
+    response_class=NDJSONStreamingResponse,
     responses={
         200: {
-            "description": "One JSON record per line, per file, in upload order.",
-            "content": {NDJSON_MEDIA_TYPE: {"schema": BATCH_LINE_SCHEMA}},
+            "model": BatchRecord,
+            "description": "One BatchRecord per line, one line per file, in upload order.",
         },
         **problem_responses(400, 401, 413, 422, 503),
     },
     summary="Match several resume files (NDJSON stream)",
     tags=["matching"],
-    openapi_extra={"x-line-models": ["BatchSuccess", "BatchFailure"]},
 )
 async def match_batch(
     files: Annotated[list[UploadFile], File(description="Resumes, one multipart part each.")],
@@ -247,7 +246,7 @@ async def match_batch(
     settings: SettingsDep,
     executor: ExecutorDep,
     metrics: MetricsDep,
-) -> StreamingResponse:
+) -> NDJSONStreamingResponse:
     """Upload several resumes; each file yields one result or error record, in order.
 
     A file that cannot be used becomes an error record; the batch goes on.
@@ -397,7 +396,7 @@ async def profiles(matcher: MatcherDep) -> list[ProfileSummary]:
 @v1.get(
     "/profiles/{level}",
     response_model=Profile,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(401, 404, 422, 503),
     summary="One requirement profile, in full",
     tags=["reference"],
 )

@@ -10,6 +10,7 @@ error and the batch goes on.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -30,9 +31,16 @@ class BatchSettings:
     reference_date: date | None = None
     include_text: bool = False
     jobs: int = 1
+    sandbox: bool = True
+    """Parse each file in a resource-limited worker process (``matcher.sandbox``)."""
 
     def validate(self) -> None:
         """Fail fast (before any file is read) on a bad profile or level name."""
+        if self.sandbox and self.jobs <= 1:
+            from matcher.loaders import IngestLimits
+
+            # The parser worker starts in the background while the matcher loads.
+            _parser_for_process(IngestLimits())
         _matcher_for(self.profile_paths).select_profiles(self.options())
 
     def options(self) -> Any:
@@ -73,13 +81,30 @@ Outcome = tuple[dict[str, Any] | None, dict[str, Any] | None]
 def match_one(path: Path, settings: BatchSettings) -> Outcome:
     """Match one file; expected failures become an error record, never an exception."""
     try:
-        result = _matcher_for(settings.profile_paths).match_file(path, options=settings.options())
+        matcher = _matcher_for(settings.profile_paths)
+        parser = _parser_for_process(matcher.limits) if settings.sandbox else None
+        result = matcher.match_file(path, options=settings.options(), parser=parser)
     except MatcherError as exc:
         return None, dict(exc.to_record())
     except MemoryError:
         error = ResourceLimitError("the document needed more memory than allowed while parsing")
         return None, dict(error.to_record())
     return result.model_dump(mode="json"), None
+
+
+_parsers: dict[tuple[int, Any], Any] = {}
+
+
+def _parser_for_process(limits: Any) -> Any:
+    """One sandboxed parser worker per batch process, started on first use. Keyed by pid (a
+    forked batch worker must not share its parent's pipes) and by the matcher's limits."""
+    from matcher.sandbox import ParserPool
+
+    key = (os.getpid(), limits)
+    if key not in _parsers:
+        _parsers.clear()
+        _parsers[key] = ParserPool(workers=1, ingest_limits=limits)
+    return _parsers[key]
 
 
 def _worker_init(profile_paths: tuple[Path, ...] | None) -> None:
@@ -106,6 +131,7 @@ def run_batch(
         reference_date=settings.reference_date or date.today(),
         include_text=settings.include_text,
         jobs=settings.jobs,
+        sandbox=settings.sandbox,
     )
     if settings.jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):

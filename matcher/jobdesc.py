@@ -100,8 +100,11 @@ _YEAR_PATTERNS = (
         re.IGNORECASE,
     ),
     re.compile(rf"{_NUMBER}\s+or\s+more\s+(?:years?|yrs?)\b", re.IGNORECASE),
-    re.compile(rf"{_NUMBER}\s*(?:years?|yrs?)(?:\s+of)?\s+(?:\w+\s+){{0,4}}experience", re.I),
+    re.compile(rf"{_NUMBER}\s*(?:years?|yrs?)(?:\s+of)?\s+(?:[\w-]+\s+){{0,4}}experience", re.I),
 )
+_MAX_YEARS = 15.0  # larger figures describe the company ("50 years of know-how"), not the job
+_ABOUT_COMPANY = re.compile(r"\b(we|our|company|employees|founded|since)\b", re.I)
+_ABOUT_CANDIDATE = re.compile(r"\b(you|your|candidate|applicant|ideally|required|must)\b", re.I)
 _EXPERIENCE_WORD = re.compile(r"experien|background|track record|industry|professional", re.I)
 
 _DEGREES = (
@@ -232,10 +235,18 @@ def _number(text: str) -> int:
 
 def read_years(sentence: str) -> float | None:
     """The lower bound of a years-of-experience figure in one sentence, if any."""
+    if _ABOUT_COMPANY.search(sentence) and not _ABOUT_CANDIDATE.search(sentence):
+        return None  # "a company with more than 50 years of experience"
     found: list[float] = []
+    taken: list[tuple[int, int]] = []  # spans already read, so "2-4 years" is not also "4 years"
     for pattern in _YEAR_PATTERNS:
         for match in pattern.finditer(sentence):
-            found.append(float(_number(match.group(1))))
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            taken.append(match.span())
+            value = float(_number(match.group(1)))
+            if value <= _MAX_YEARS:
+                found.append(value)
     if not found:
         return None
     if not _EXPERIENCE_WORD.search(sentence) and "+" not in sentence:
@@ -365,7 +376,10 @@ def read_job_description(
     signal_modes: dict[str, Mode] = {}
     for mention in mentions:
         if category(mention) in _SIGNAL_CATEGORIES:
-            mode, _ = _mode_at(mention.start, sentences)
+            mode, index = _mode_at(mention.start, sentences)
+            sentence = cleaned[sentences[index].start : sentences[index].end] if index >= 0 else ""
+            if _ABOUT_COMPANY.search(sentence) and not _ABOUT_CANDIDATE.search(sentence):
+                continue  # "we are hiring", "our team mentors": about the employer
             if signal_modes.get(mention.node_id) != "required":
                 signal_modes[mention.node_id] = mode
     years: tuple[float, Mode] | None = None
@@ -493,6 +507,8 @@ def profile_from_job_description(
                 "equivalent_credit": 0.8,
             }
         )
+    # Must-haves first (stable), so reports list what the posting insists on at the top.
+    requirements.sort(key=lambda requirement: requirement["importance"] != "must")
     if not requirements:
         raise ProfileError(
             "no skills, years of experience or degree were found in the job description:"

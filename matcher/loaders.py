@@ -182,8 +182,6 @@ def _mismatch(filename: str | None, content: str) -> TypeMismatchError:
 
 def _sniff_binary(data: bytes, *, claimed: MediaType | None) -> MediaType | None:
     """PDF or DOCX from magic bytes; None when the bytes may be text; raises for other formats."""
-    if _PDF_MAGIC in data[:_PDF_MAGIC_WINDOW]:
-        return MediaType.PDF
     if data.startswith(_ZIP_SIGNATURES):
         return _sniff_zip(data, named_docx=claimed is MediaType.DOCX)
     for signature, description in _BINARY_SIGNATURES:
@@ -194,6 +192,9 @@ def _sniff_binary(data: bytes, *, claimed: MediaType | None) -> MediaType | None
         raise _unsupported(media)
     if data.startswith(b"MZ") and b"\x00" in data[:64]:
         raise _unsupported("a Windows program")
+    # Only after the signatures at offset 0: an archive can hold a PDF in its first kilobyte.
+    if _PDF_MAGIC in data[:_PDF_MAGIC_WINDOW]:
+        return MediaType.PDF
     return None
 
 
@@ -443,8 +444,9 @@ _MD_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\[\]\n]+\]:[^\n]*$", re.MULTILINE)
 _MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]*)>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _MD_TABLE_EDGE_PIPES = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.MULTILINE)
-_MD_EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
-_MD_EMPHASIS_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)|(?<=\S)_(?!\w)")
+# A backslash before the marker escapes it; _MD_ESCAPE removes the backslash afterwards.
+_MD_EMPHASIS_STAR = re.compile(r"(?<![\w*\\])\*(?=\S)|(?<=[^\s\\])\*(?![\w*])")
+_MD_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)|(?<=[^\s\\])_(?!\w)")
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -520,7 +522,7 @@ class _HtmlTextParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._skipping and tag == self._skipping[-1]:
             self._skipping.pop()
-        elif tag in _HTML_BLOCKS:
+        elif tag in _HTML_BLOCKS and tag != "li":  # the next item or the list's end breaks
             self.parts.append("\n")
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1

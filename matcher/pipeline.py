@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matcher import __version__
 from matcher.errors import DocumentError, DocumentTooLargeError, OptionError
@@ -24,6 +25,9 @@ from matcher.scoring import score_profiles, summarize_skills
 from matcher.timeline import find_positions, summarize_experience
 from skills.extract import SkillExtractor, get_extractor
 from skills.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from matcher.sandbox import DocumentParser
 
 __all__ = ["MatchOptions", "Matcher"]
 
@@ -70,7 +74,13 @@ class Matcher:
 
     # ------------------------------------------------------------------ entry points
 
-    def match_file(self, path: str | Path, *, options: MatchOptions | None = None) -> MatchResult:
+    def match_file(
+        self,
+        path: str | Path,
+        *,
+        options: MatchOptions | None = None,
+        parser: DocumentParser | None = None,
+    ) -> MatchResult:
         """Read a resume file (PDF, DOCX, TXT, MD, HTML) and match it."""
         source = Path(path)
         try:
@@ -83,13 +93,25 @@ class Matcher:
             data = source.read_bytes()
         except OSError as exc:
             raise DocumentError(f"cannot read {source.name}: {exc.strerror}") from exc
-        return self.match_bytes(data, filename=source.name, options=options)
+        return self.match_bytes(data, filename=source.name, options=options, parser=parser)
 
     def match_bytes(
-        self, data: bytes, *, filename: str | None = None, options: MatchOptions | None = None
+        self,
+        data: bytes,
+        *,
+        filename: str | None = None,
+        options: MatchOptions | None = None,
+        parser: DocumentParser | None = None,
     ) -> MatchResult:
-        """Match a resume given as the bytes of a file; the type is read from the bytes."""
-        document = load_document(data, filename=filename, limits=self.limits)
+        """Match a resume given as the bytes of a file; the type is read from the bytes.
+
+        ``parser`` (e.g. a ``matcher.sandbox.ParserPool``) reads the file instead of this
+        process, under its own limits; matching still runs here.
+        """
+        if parser is None:
+            document = load_document(data, filename=filename, limits=self.limits)
+        else:
+            document = parser.parse(data, filename=filename)
         return self.match_document(document, options=options)
 
     def match_text(

@@ -90,24 +90,28 @@ class _RequirementBase(_Strict):
     )
 
 
-class SkillsRequirement(_RequirementBase):
+class _GroupBase(_RequirementBase):
+    nodes: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = Field(
+        default=(), description="Nodes (and their descendants) that do not count for this group."
+    )
+    min_count: int = Field(default=1, ge=1)
+
+
+class SkillsRequirement(_GroupBase):
     """Any ``min_count`` distinct skills among everything ``nodes`` cover."""
 
     kind: Literal["skills"]
-    nodes: tuple[str, ...] = Field(min_length=1)
-    min_count: int = Field(default=1, ge=1)
     min_years: float | None = Field(
         default=None, gt=0.0, description="Years of use (from dated positions) for full credit."
     )
     list_credit: Fraction = Field(default=0.6, description="Credit for a bare skills-list entry.")
 
 
-class SignalsRequirement(_RequirementBase):
+class SignalsRequirement(_GroupBase):
     """Seniority signals: the same arithmetic as skills, with a lower credit for list entries."""
 
     kind: Literal["signals"]
-    nodes: tuple[str, ...] = Field(min_length=1)
-    min_count: int = Field(default=1, ge=1)
     list_credit: Fraction = Field(
         default=0.3, description="Credit for a signal named only in a list."
     )
@@ -132,9 +136,9 @@ class ExperienceRequirement(_RequirementBase):
     relevant_title_terms: tuple[str, ...] = DEFAULT_RELEVANT_TITLE_TERMS
     relevant_categories: tuple[str, ...] = ("ml_frameworks", "ml_methods")
     adjacent_weight: Fraction = Field(
-        default=0.5, description="A position whose title is not ML but whose text uses ML skills."
+        default=0.4, description="A position whose title is not ML but whose text uses ML skills."
     )
-    other_weight: Fraction = Field(default=0.25, description="Any other professional position.")
+    other_weight: Fraction = Field(default=0.2, description="Any other professional position.")
 
 
 class EducationRequirement(_RequirementBase):
@@ -291,6 +295,7 @@ def _check_references(profile: Profile, source: str, taxonomy: Taxonomy) -> None
         references: list[tuple[str, str]] = []
         if isinstance(requirement, SkillsRequirement | SignalsRequirement):
             references += [(f"nodes[{i}]", node) for i, node in enumerate(requirement.nodes)]
+            references += [(f"exclude[{i}]", node) for i, node in enumerate(requirement.exclude)]
         elif isinstance(requirement, EducationRequirement):
             references += [(f"degrees[{i}]", n) for i, n in enumerate(requirement.degrees)]
             references += [(f"fields[{i}]", n) for i, n in enumerate(requirement.fields)]
@@ -312,6 +317,7 @@ def _check_references(profile: Profile, source: str, taxonomy: Taxonomy) -> None
         if isinstance(requirement, SkillsRequirement | SignalsRequirement):
             # "Any N of" may count descendants, so N is checked against everything covered.
             covered = {c for node in requirement.nodes for c in taxonomy.covers(node)}
+            covered -= {c for node in requirement.exclude for c in taxonomy.covers(node)}
             if requirement.min_count > len(covered):
                 raise ProfileError(
                     f"{where}.min_count: {requirement.min_count} is more than the "

@@ -414,12 +414,18 @@ class _NodeCredit:
     years: float
 
 
-def _covered_nodes(nodes: Sequence[str], taxonomy: Taxonomy) -> tuple[str, ...]:
+def _covered_nodes(
+    nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """Nodes and their descendants, in a stable order, minus ``exclude`` and its descendants."""
     seen: dict[str, None] = {}
     for node_id in nodes:
         covered = taxonomy.covers(node_id) if node_id in taxonomy.nodes else (node_id,)
         for covered_id in covered:
             seen.setdefault(covered_id, None)
+    if exclude:
+        dropped = set(_covered_nodes(exclude, taxonomy))
+        return tuple(n for n in seen if n not in dropped)
     return tuple(seen)
 
 
@@ -490,7 +496,7 @@ def _score_group(
     min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
     credits = [
         found
-        for node_id in _covered_nodes(requirement.nodes, ctx.taxonomy)
+        for node_id in _covered_nodes(requirement.nodes, ctx.taxonomy, requirement.exclude)
         if (
             found := _node_credit(
                 node_id, ctx, list_credit=requirement.list_credit, min_years=min_years
@@ -502,7 +508,7 @@ def _score_group(
     counted = credits[: requirement.min_count]
     satisfaction = round(min(1.0, sum(c.credit for c in counted) / requirement.min_count), 4)
     status = status_for(satisfaction)
-    not_found = _not_found(requirement.nodes, {c.node_id for c in credits}, ctx)
+    not_found = _not_found(requirement, {c.node_id for c in credits}, ctx)
     shown = credits[: max(requirement.min_count, MAX_EVIDENCE)][:MAX_EVIDENCE]
     evidence = tuple(ctx.evidence_for(c.mention, note=_credit_note(c)) for c in shown)
     return RequirementResult(
@@ -520,18 +526,30 @@ def _score_group(
     )
 
 
-def _not_found(nodes: Sequence[str], found: set[str], ctx: _Context) -> tuple[str, ...]:
+def _not_found(
+    requirement: SkillsRequirement | SignalsRequirement, found: set[str], ctx: _Context
+) -> tuple[str, ...]:
     """Listed nodes with no evidence; for a listed family already partly shown (e.g. machine
-    learning), its members without evidence, so advice can name concrete next steps."""
+    learning), its direct members without evidence, so advice can name concrete next steps."""
     names: list[str] = []
-    for node_id in nodes:
-        covered = _covered_nodes((node_id,), ctx.taxonomy)
+    for node_id in requirement.nodes:
+        covered = _covered_nodes((node_id,), ctx.taxonomy, requirement.exclude)
         if not found & set(covered):
             names.append(ctx.name_of(node_id))
     if names:
         return tuple(names)
-    members = [n for n in _covered_nodes(nodes, ctx.taxonomy) if n not in found]
-    return tuple(ctx.name_of(n) for n in members)
+    excluded = set(_covered_nodes(requirement.exclude, ctx.taxonomy))
+    members = [
+        child
+        for node_id in requirement.nodes
+        for child in _children(node_id, ctx.taxonomy)
+        if child not in found and child not in excluded
+    ]
+    return tuple(ctx.name_of(n) for n in dict.fromkeys(members))
+
+
+def _children(node_id: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+    return tuple(n for n in taxonomy.descendants(node_id) if node_id in taxonomy.nodes[n].parents)
 
 
 def _group_explanation(

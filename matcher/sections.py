@@ -101,6 +101,7 @@ _LINE = re.compile(r"[^\n]+")
 _MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
 _LEADING_NUMBER = re.compile(r"^(?:\d{1,2}|[ivx]{1,4})[.)]\s+")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
+_FIRST_LETTER = re.compile(r"[^\W\d_]")
 _SEPARATORS = re.compile(r"[&+/,|]")  # "Tools/Technologies", "Honors, Awards" join two names
 _DECORATION = " \t-–—=_*~|:#>•·.,/\\()[]{}<>"
 # An ALL-CAPS label followed by its content on the same line: "SKILLS: Python, SQL".
@@ -129,7 +130,8 @@ def classify_heading(line: str) -> SectionKind | None:
         return None
     if stripped.startswith("•"):
         return None  # a list item, even when it reads "Leadership"
-    if not stripped.lstrip("#" + _DECORATION)[:1].isupper():
+    first_letter = _FIRST_LETTER.search(stripped)
+    if first_letter is None or not first_letter.group().isupper():
         return None  # a wrapped sentence can end on "projects"; headings start with a capital
     words = _normalise(stripped)
     if len(words) > _MAX_HEADING_WORDS and all(len(word) == 1 for word in words):

@@ -55,12 +55,12 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TRANSLATION = _build_table()
+_TRANSLATE_ALL_ABOVE = 20  # one special character in 20: translate the whole text at once
 _CHARS_TO_TRANSLATE = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 
 # Patterns that start with a literal character let the regex engine skip ahead quickly; that is
 # why these are written "  +" and "\n\n\n+" rather than " {2,}" and "\n{3,}" (5-10x faster).
 _SPACE_RUN = re.compile("  +")
-_LINE_END_HYPHEN = re.compile(r"-\n(?=[^\W\d_])")  # starts with a literal: fast to scan for
 # "-", "*" and "+" count only before a space; an en dash is left alone because a wrapped date
 # range ("2019\n– 2021") starts a line with one.
 # Matched after a newline (the text gets one in front) rather than with "^" and MULTILINE.
@@ -72,6 +72,7 @@ _HYPHEN_KEEPING_PREFIXES = frozenset(
     {"self", "cross", "well", "full", "part", "half", "hands", "cutting", "fault", "best", "mid"}
 )
 _WORD_LOOKBEHIND = 40  # longest word fragment examined when deciding about a hyphen
+_WORD_OPENERS = "([{\"'/"
 
 
 def clean_text(raw: str) -> str:
@@ -79,7 +80,7 @@ def clean_text(raw: str) -> str:
     text = raw
     for newline in _NEWLINES:
         text = text.replace(newline, "\n")
-    text = _CHARS_TO_TRANSLATE.sub(_translate_char, text)
+    text = _translate_special_characters(text)
     text = unicodedata.normalize("NFKC", text)
     text = _SPACE_RUN.sub(" ", text)
     text = text.replace(" \n", "\n").replace("\n ", "\n")
@@ -89,31 +90,39 @@ def clean_text(raw: str) -> str:
     return text.strip(" \n")
 
 
-def _translate_char(match: re.Match[str]) -> str:
-    # A callback per special character beats str.translate, which walks every character in
-    # Python-level dict lookups; resume text has few special characters.
+def _translate_special_characters(text: str) -> str:
+    # str.translate looks every character up in a dict (about 200 ns each on non-ASCII text);
+    # a regex callback per special character is cheaper while they are rare, as in resumes.
+    specials = len(_CHARS_TO_TRANSLATE.findall(text))
+    if specials * _TRANSLATE_ALL_ABOVE > len(text):
+        return text.translate(_TRANSLATION)
+    return _CHARS_TO_TRANSLATE.sub(_translate_match, text) if specials else text
+
+
+def _translate_match(match: re.Match[str]) -> str:
     return _TRANSLATION[ord(match.group())] or ""
 
 
 def _join_hyphenated_words(text: str) -> str:
-    """Undo hyphenation at line ends: "experi-\\nence" -> "experience", "end-to-\\nend" keeps it."""
+    """Undo hyphenation at line ends: "experi-\\nence" -> "experience", "end-to-\\nend" keeps it.
 
-    def replace(match: re.Match[str]) -> str:
-        start, end = match.start(), match.end()
-        if start == 0 or not text[start - 1].isalpha() or not text[end].islower():
-            return match.group()  # "Py-\nTorch", "AI-\nDriven": too ambiguous to rejoin
-        fragment = _word_before(text, start)
-        if "-" in fragment or fragment.lower() in _HYPHEN_KEEPING_PREFIXES:
-            return "-"
-        return ""
+    Split on the marker instead of a regex callback: hostile text can hold a million of them.
+    """
+    pieces = text.split("-\n")
+    if len(pieces) == 1:
+        return text
+    joined = [pieces[0]]
+    for before, after in zip(pieces, pieces[1:], strict=False):
+        joined += (_line_end_hyphen(before, after), after)
+    return "".join(joined)
 
-    return _LINE_END_HYPHEN.sub(replace, text) if "-\n" in text else text
 
-
-def _word_before(text: str, end: int) -> str:
-    """The run of letters and hyphens ending at ``end`` (bounded, so the scan stays cheap)."""
-    start = end
-    limit = max(0, end - _WORD_LOOKBEHIND)
-    while start > limit and (text[start - 1].isalpha() or text[start - 1] == "-"):
-        start -= 1
-    return text[start:end]
+def _line_end_hyphen(before: str, after: str) -> str:
+    """What replaces the "-\\n" between ``before`` and ``after``."""
+    if not (before[-1:].isalpha() and after[:1].isalpha() and after[0].islower()):
+        return "-\n"  # "Py-⏎Torch", "2019-⏎2021", "Skills -⏎": too ambiguous to rejoin
+    tail = before[-_WORD_LOOKBEHIND:].rsplit(maxsplit=1)[-1]
+    fragment = tail.lstrip(_WORD_OPENERS)
+    if "-" in fragment or fragment.lower() in _HYPHEN_KEEPING_PREFIXES:
+        return "-"
+    return ""

@@ -256,7 +256,8 @@ _TITLE_WORD_RE = re.compile(
     r"|assistant|associate|trainee|apprentice|co-?op|fellow|postdoc|coordinator|technician"
     r"|nurse|founder|co-founder|cto|ceo|vp|president|owner|contractor|freelancer|advisor"
     r"|adviser|strategist|principal|partner|supervisor|executive|clerk|representative"
-    r"|swe|sde|mle|student|maintainer|statistician|economist|editor)s?(?![\w-])",
+    r"|swe|sde|mle|student|maintainer|statistician|economist|editor|trainer|rep|member|staff"
+    r"|writer|translator|agent|secretary|treasurer|operator|tester|dba|sre)s?(?![\w-])",
     re.IGNORECASE,
 )
 _DEGREE_RE = re.compile(
@@ -299,8 +300,10 @@ _EDGE_PUNCTUATION = " ,;:-\u2013\u2014|\u00b7\u2022\t"
 
 # A heading line has at most this many words once its dates are removed; longer lines are prose.
 _MAX_HEADING_WORDS = 14
-_MAX_HEADING_LINES_ABOVE = 2
+_MAX_HEADING_LINES = 2
 _MAX_FILLER_LINES = 3
+# "I joined Acme in May 2015 as ...": a sentence about a date, never a heading.
+_FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I've|I'd|[Mm]y|[Ww]e|[Oo]ur|[Mm]e)\b")
 _CONTACT_RE = re.compile(r"https?://|www\.|\S@\S|linkedin\.com|github\.com", re.IGNORECASE)
 
 _POSITION_SECTIONS = {
@@ -415,6 +418,16 @@ def _completes(above: str, residual: str, section: SectionKind) -> bool:
     return _titled(above, section)
 
 
+def _heading_lines_below(lines: Sequence[_Line], index: int, dated: set[int]) -> list[str]:
+    """Up to two heading lines right under a dates line (no blank line in between)."""
+    found: list[str] = []
+    for cursor in range(index + 1, min(index + 1 + _MAX_HEADING_LINES, len(lines))):
+        if not _heading_candidate(lines[cursor], dated, cursor):
+            break
+        found.append(lines[cursor].text.strip())
+    return found
+
+
 def _anchor(
     lines: Sequence[_Line],
     index: int,
@@ -432,7 +445,7 @@ def _anchor(
     if line.bullet:
         return None
     residual = _residual(line, found)
-    if _word_count(residual) > _MAX_HEADING_WORDS:
+    if _word_count(residual) > _MAX_HEADING_WORDS or _FIRST_PERSON_RE.search(residual):
         return None
     heading: list[str] = []
     first = index
@@ -441,10 +454,11 @@ def _anchor(
         cursor = index - 1
         taken = 0
         fillers = 0
-        while cursor >= floor and taken < _MAX_HEADING_LINES_ABOVE:
+        while cursor >= floor and taken < _MAX_HEADING_LINES:
             line_above = lines[cursor]
-            # Job-site and DOCX exports put blank lines, or a lone "-", between heading lines.
-            if line_above.filler:
+            # Job-site and DOCX exports put blank lines, a lone "-" or a page footer with the
+            # profile link between heading lines.
+            if line_above.filler or _CONTACT_RE.search(line_above.text):
                 fillers += 1
                 if fillers > _MAX_FILLER_LINES:
                     break
@@ -460,6 +474,9 @@ def _anchor(
             first = cursor
             fillers = 0
             cursor -= 1
+        if not heading:
+            # Dates first ("2019 – 2021" then "Senior Engineer" then "Acme"): read downwards.
+            heading.extend(_heading_lines_below(lines, index, dated))
     else:
         heading.append(residual)
         above = index - 1
@@ -533,15 +550,20 @@ def _title_and_organization(
     if section == SectionKind.PROJECTS:
         return parts[0], (parts[1] if len(parts) > 1 else None)
     if len(parts) >= 2:
-        title_index = next((i for i, part in enumerate(parts) if _titled(part, section)), 0)
+        titled_parts = [i for i, part in enumerate(parts) if _titled(part, section)]
+        if not titled_parts and section != SectionKind.EDUCATION:
+            # "Sasken Technologies | Pune, Maharashtra": no title word anywhere, so a company line.
+            return None, next((part for part in parts if _is_org(part)), parts[0])
+        title_index = titled_parts[0] if titled_parts else 0
         others = [part for i, part in enumerate(parts) if i != title_index]
         organization = next((part for part in others if _is_org(part)), others[0])
         return parts[title_index], organization
     chunks = _split_commas(parts[0])
     titled = [i for i, chunk in enumerate(chunks) if _titled(chunk, section)]
     if not titled:
-        # One part naming no title: a company line ("Acme Corp   2019 - 2021") in experience.
-        if section == SectionKind.EDUCATION or len(chunks) == 1 and not _is_org(chunks[0]):
+        # Without a title word a work heading is a company line ("ORACLE   2011 - 2016"); in
+        # education it is the degree or school as written.
+        if section == SectionKind.EDUCATION:
             return parts[0], None
         return None, parts[0]
     title_index = titled[0]

@@ -1,29 +1,28 @@
 """Find skill mentions in resume text and map them to taxonomy nodes, with evidence.
 
     ExtractedDocument.text -> whitespace-normalised copy (offsets mapped back)
-      -> spaCy blank("en") tokens -> PhraseMatcher (LOWER) + PhraseMatcher (ORTH, case-sensitive forms)
-      + versioned tokens ("Python3.11", "PHP5") + rapidfuzz typo matches ("Pytroch")
+      -> spaCy blank("en") tokens -> PhraseMatcher (LOWER) + PhraseMatcher (ORTH, case-sensitive)
+      + versioned tokens ("Python3.11", "PHP5") + typo matches ("Pytroch", see skills/fuzzy.py)
       -> longest match wins -> guards (job titles, context-needing words, ambiguous forms)
       -> SkillMention(node, offsets, section, position, list/prose, asserted/negated/aspirational)
 
 Decisions worth knowing:
 - The tokenizer has no special cases: any special case ("\\n", "don't", "e.g.") switches off
-  spaCy's tokenizer cache for the rest of the document (spaCy issue #13950), which made
-  tokenising a resume 10x slower. Resume matching needs none of them. Infixes are added so
-  "Java(8 years)", "Python;SQL" and "Java-8" split into words.
+  spaCy's tokenizer cache for the rest of a document (spaCy issue #13950), which made
+  tokenising a resume ten times slower. Resume matching needs none of them. Infixes are added
+  so "Java(8 years)", "Python;SQL" and "Java-8" split into words.
 - Every whitespace run becomes one space before tokenising, so a name wrapped onto the next
-  line ("machine\\nlearning") still matches; matches across a blank line are dropped.
-- A skill name directly before a role noun ("Python Developer", "Machine Learning Engineer") is
-  a job title: it claims a role and is not counted as a skill mention.
-- Forms marked ``needs_context`` ("R", "Go", "Spark", "Excel") count only in a skills section or
-  after a list label ("Tools:"), or with an unambiguous skill mention within a few tokens, and
-  never when an ordinary-word neighbour shows the everyday sense ("go to", "excel at").
-- Fuzzy matching compares 1-3 token n-grams with fuzzy-eligible forms (5+ characters, not
-  case-sensitive, not context-needing) by optimal-string-alignment distance, so a swap of two
-  letters is one edit: 1 edit for forms of 7-9 characters, 2 from 10, and only a swap of two
-  neighbouring letters for 5-6 characters. The first letter must agree and the n-gram must not
-  be an ordinary word (``ordinary_words`` in ``skills/data/extraction.yaml`` plus spaCy's stop
-  words). The reported score is the normalised similarity (0-100).
+  line ("machine\\nlearning") still matches; a match across a blank line is dropped.
+- A skill name right before a role noun ("Python Developer", "Machine Learning Engineer") is a
+  job title: it claims a role and is not evidence of the skill, so it is not reported. The
+  position's own lines are where the evidence is.
+- Forms marked ``needs_context`` ("R", "Go", "Spark", "Excel") count only in a skills section,
+  on a line labelled as a list of skills ("Tools: ..."), or with a plain skill mention within
+  a few tokens; and never when a neighbouring word shows the everyday sense ("go to",
+  "excel at", "C-level").
+- An ambiguous form (claimed by several nodes) takes the node whose category or lineage the
+  nearby mentions share; failing that the declared ``default``; failing that it is dropped.
+- Word lists (cues, role nouns, ordinary words) are data: ``skills/data/extraction.yaml``.
 """
 
 from __future__ import annotations
@@ -40,11 +39,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import spacy
-from rapidfuzz.distance import OSA
-from rapidfuzz.process import cdist
+from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -55,7 +53,6 @@ from matcher.models import (
     Assertion,
     ExtractedDocument,
     MatchKind,
-    MentionContext,
     Position,
     Section,
     SectionKind,
@@ -70,6 +67,8 @@ from skills.context import (
     load_cues,
     mention_context,
 )
+from skills import fuzzy as fuzzy_module
+from skills.fuzzy import MIN_FUZZY_LENGTH, FuzzyIndex, english_word_hashes
 from skills.taxonomy import SurfaceForm, Taxonomy, load_taxonomy, normalize_form
 
 __all__ = [
@@ -77,19 +76,22 @@ __all__ = [
     "SkillExtractor",
     "default_cache_dirs",
     "get_extractor",
+    "make_tokenizer_pipeline",
+    "normalise_whitespace",
 ]
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "ML_MATCHER_CACHE_DIR"
-CACHE_FORMAT = 1  # bump whenever the compiled layout or the pattern rules change
+CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules change
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
 SENSE_WINDOW = 25  # tokens either side whose mentions choose the sense of an ambiguous form
 MAX_NGRAM = 3
-MIN_FUZZY_LENGTH = 5
-MAX_FUZZY_EDITS = 2
+TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few hundred resumes
+MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
+_NGRAM_JOINERS = frozenset({"-"})
 _EXTRA_INFIXES = (r"[()\[\]{};|•]", r"(?<=[A-Za-z])-(?=\d)")
 # "Python3.11", "PHP5", "Java-8", "C++11", "TF2": a known name followed by a version number.
 _VERSIONED = re.compile(r"^(?P<stem>.*?[A-Za-z+#])[-_]?[vV]?\d+(?:\.\d+)*[xX+]?$")
@@ -105,19 +107,21 @@ def make_tokenizer_pipeline() -> Language:
     nlp.tokenizer.rules = {}
     infixes = [*nlp.Defaults.infixes, *_EXTRA_INFIXES]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    # Documents bring new words all the time; past the cache size spaCy stops caching them.
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
     return nlp
 
 
 @dataclass(slots=True)
 class _Compiled:
-    """Everything built from a taxonomy and the cue lists; pickled to the cache as one object."""
+    """Everything built from a taxonomy and the word lists; cached to disk as one pickle."""
 
     nlp: Language
-    plain: PhraseMatcher  # attr LOWER, every form that is not case-sensitive
-    cased: PhraseMatcher  # attr ORTH, case-sensitive forms as written
-    cues: PhraseMatcher  # attr LOWER, negation and aspiration cues
-    fuzzy_by_initial: dict[str, tuple[str, ...]]  # first letter -> fuzzy-eligible form keys
-    single_token_forms: frozenset[str]  # keys whose pattern is one token (for version stems)
+    plain: PhraseMatcher  # attr LOWER: every form that is not case-sensitive
+    cased: PhraseMatcher  # attr ORTH: case-sensitive forms exactly as written
+    cues: PhraseMatcher  # attr LOWER: negation and aspiration cues
+    fuzzy: FuzzyIndex
+    single_token_forms: frozenset[str]  # keys that are one token (stems for "Python3.11")
 
 
 def _pattern_variants(form: SurfaceForm, key: str) -> list[str]:
@@ -142,29 +146,34 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
     plain = PhraseMatcher(nlp.vocab, attr="LOWER")
     cased = PhraseMatcher(nlp.vocab, attr="ORTH")
     single: set[str] = set()
-    fuzzy: dict[str, list[str]] = {}
     for key, form in taxonomy.forms.items():
         docs = [nlp.make_doc(text) for text in _pattern_variants(form, key)]
         (cased if form.case_sensitive else plain).add(key, docs)
         if len(docs[0]) == 1:
             single.add(key)
-        if _fuzzy_eligible(form, key):
-            fuzzy.setdefault(key[0], []).append(key)
     cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for cue in cues.cues:
         cue_matcher.add(_cue_label(cue), [nlp.make_doc(cue.text)])
-    return _Compiled(
-        nlp=nlp,
-        plain=plain,
-        cased=cased,
-        cues=cue_matcher,
-        fuzzy_by_initial={k: tuple(sorted(v)) for k, v in fuzzy.items()},
-        single_token_forms=frozenset(single),
+    # Building patterns filled the tokenizer cache with alias pieces; documents need the room.
+    nlp.tokenizer.infix_finditer = nlp.tokenizer.infix_finditer  # the setter empties the cache
+    fuzzy = FuzzyIndex.build(
+        (k for k, f in taxonomy.forms.items() if _fuzzy_eligible(f, k)),
+        ordinary=frozenset(cues.ordinary_words | STOP_WORDS),
+        english=english_word_hashes(),
     )
+    return _Compiled(nlp, plain, cased, cue_matcher, fuzzy, frozenset(single))
 
 
 def _cue_label(cue: Cue) -> str:
     return f"cue|{cue.kind}|{cue.direction}|{cue.text}"
+
+
+def _code_digest() -> str:
+    """The source of the modules that build the compiled matcher: edits invalidate the cache."""
+    digest = hashlib.sha256()
+    for module in (__file__, fuzzy_module.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
 
 
 def compiled_key(taxonomy: Taxonomy, cues: ExtractionCues) -> str:
@@ -174,14 +183,14 @@ def compiled_key(taxonomy: Taxonomy, cues: ExtractionCues) -> str:
         for k, f in sorted(taxonomy.forms.items())
     ]
     payload = json.dumps(
-        [CACHE_FORMAT, spacy.__version__, taxonomy.version, forms, cues.digest_source],
+        [CACHE_FORMAT, _code_digest(), spacy.__version__, taxonomy.version, forms, cues.digest_source],
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
 def default_cache_dirs() -> list[Path]:
-    """Where compiled matchers are kept, in order of preference."""
+    """Where compiled matchers are kept, most preferred first."""
     dirs: list[Path] = []
     if os.environ.get(CACHE_ENV):
         dirs.append(Path(os.environ[CACHE_ENV]))
@@ -214,6 +223,7 @@ def _load_compiled(dirs: Sequence[Path], key: str) -> _Compiled | None:
 def _store_compiled(dirs: Sequence[Path], key: str, compiled: _Compiled) -> Path | None:
     data = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
     for directory in dirs:
+        tmp_name: str | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
             handle, tmp_name = tempfile.mkstemp(dir=directory, suffix=".tmp")
@@ -223,6 +233,8 @@ def _store_compiled(dirs: Sequence[Path], key: str, compiled: _Compiled) -> Path
             os.replace(tmp_name, target)  # atomic: readers see the old file or the new one
             return target
         except OSError:
+            if tmp_name is not None and os.path.exists(tmp_name):
+                os.unlink(tmp_name)
             continue  # read-only install or home: try the next place, else stay in memory
     return None
 
@@ -231,7 +243,7 @@ def _store_compiled(dirs: Sequence[Path], key: str, compiled: _Compiled) -> Path
 
 
 @dataclass(frozen=True, slots=True)
-class _NormalisedText:
+class NormalisedText:
     """The text with each whitespace run as one space, and the way back to the original."""
 
     text: str
@@ -253,7 +265,7 @@ class _NormalisedText:
         return any(self.breaks[i] in self.blank_breaks for i in range(first, last))
 
 
-def normalise_whitespace(text: str) -> _NormalisedText:
+def normalise_whitespace(text: str) -> NormalisedText:
     """Collapse whitespace runs to single spaces, remembering line breaks and offsets."""
     pieces: list[str] = []
     anchors: list[int] = []
@@ -264,13 +276,13 @@ def normalise_whitespace(text: str) -> _NormalisedText:
     removed = 0
     for run in _NON_WS_SPACE.finditer(text):
         start, end = run.span()
-        # a run that touches a single space on either side absorbs it
-        if start > 0 and text[start - 1] == " ":
-            start -= 1
-        if end < len(text) and text[end] == " ":
-            end += 1
         if start < cursor:
-            start = cursor
+            continue  # already absorbed by the previous run
+        # spaces right before or after the run belong to it
+        while start > cursor and text[start - 1] == " ":
+            start -= 1
+        while end < len(text) and text[end].isspace():
+            end += 1
         pieces.append(text[cursor:start])
         norm_space = start - removed
         pieces.append(" ")
@@ -284,7 +296,7 @@ def normalise_whitespace(text: str) -> _NormalisedText:
         shifts.append(removed)
         cursor = end
     pieces.append(text[cursor:])
-    return _NormalisedText(
+    return NormalisedText(
         text="".join(pieces),
         anchors=tuple(anchors),
         shifts=tuple(shifts),
@@ -300,18 +312,18 @@ def normalise_whitespace(text: str) -> _NormalisedText:
 class _Candidate:
     start: int  # token index
     end: int  # token index, exclusive
+    char_start: int  # offsets into the normalised text
+    char_end: int
     key: str
     match: MatchKind = "exact"
     score: float = 100.0
-    char_start: int = 0  # normalised offsets, filled in by _locate
-    char_end: int = 0
 
 
 @dataclass(slots=True)
 class _Accepted:
     candidate: _Candidate
-    node_id: str | None  # None until an ambiguous form is resolved
     form: SurfaceForm
+    node_id: str | None  # None until an ambiguous form is resolved
 
 
 class SkillExtractor:
@@ -343,18 +355,25 @@ class SkillExtractor:
         self._cue_by_label: dict[int, Cue] = {
             strings.add(_cue_label(cue)): cue for cue in self.cues.cues
         }
-        self._ordinary = frozenset(self.cues.ordinary_words | STOP_WORDS)
-
-    # ------------------------------------------------------------------ public
 
     def extract(
         self, doc: ExtractedDocument, positions: Sequence[Position] = ()
     ) -> tuple[SkillMention, ...]:
         """Every skill mention in the document, in text order, with its evidence."""
         norm = normalise_whitespace(doc.text)
-        tokens = self._nlp.make_doc(norm.text)
-        run = _Run(self, doc, norm, tokens, positions)
-        return run.mentions()
+        return _Run(self, doc, norm, self._nlp.make_doc(norm.text), positions).mentions()
+
+    def extract_text(self, text: str) -> tuple[SkillMention, ...]:
+        """The mentions in plain text taken as one OTHER section (for tools and tests)."""
+        return self.extract(
+            ExtractedDocument.model_validate(
+                {
+                    "info": {"media_type": "txt", "characters": len(text)},
+                    "text": text,
+                    "sections": [{"kind": "other", "start": 0, "end": len(text)}],
+                }
+            )
+        )
 
     def known_forms(self, text: str) -> tuple[str, ...]:
         """Surface-form keys that occur in ``text`` as whole tokens (exact, case rules kept)."""
@@ -364,52 +383,74 @@ class SkillExtractor:
             found.extend(self._labels[match_id] for match_id, _, _ in matcher(tokens))
         return tuple(dict.fromkeys(found))
 
-    def extract_text(self, text: str) -> tuple[SkillMention, ...]:
-        """Convenience for tests and tools: the text as one OTHER section."""
-        document = ExtractedDocument.model_validate(
-            {
-                "info": {"media_type": "txt", "characters": len(text)},
-                "text": text,
-                "sections": [{"kind": "other", "start": 0, "end": len(text)}],
-            }
-        )
-        return self.extract(document)
-
 
 class _Run:
-    """The state of one extraction; methods are steps, in the order ``mentions`` calls them."""
+    """One extraction. Token facts are read once into lists: spaCy Token objects are slow."""
 
     def __init__(
         self,
         extractor: SkillExtractor,
         doc: ExtractedDocument,
-        norm: _NormalisedText,
+        norm: NormalisedText,
         tokens: Doc,
         positions: Sequence[Position],
     ) -> None:
         self.x = extractor
+        self.cues = extractor.cues
         self.doc = doc
         self.norm = norm
         self.tokens = tokens
+        self.text = norm.text
+        lowered = norm.text.lower()
+        # lower() can change the length of a few characters ("İ"); then lower token by token
+        self.lower_text = lowered if len(lowered) == len(norm.text) else None
+        table = tokens.to_array([IDX, LENGTH, IS_ALPHA, IS_STOP])
+        self.n = len(tokens)
+        self.t_start: list[int] = table[:, 0].tolist() if self.n else []
+        self.t_end: list[int] = (table[:, 0] + table[:, 1]).tolist() if self.n else []
+        self.t_alpha: list[int] = table[:, 2].tolist() if self.n else []
+        self.t_stop: list[int] = table[:, 3].tolist() if self.n else []
+        if norm.breaks and self.n:
+            lines = np.searchsorted(np.array(norm.breaks), table[:, 0], side="right")
+            self.t_line: list[int] = lines.tolist()
+        else:
+            self.t_line = [0] * self.n
         self.positions = sorted(positions, key=lambda p: (p.start, -p.end))
         self.section_starts = [s.start for s in doc.sections]
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", doc.text))]
         self._shapes: dict[int, LineShape] = {}
 
+    # ------------------------------------------------------------------ token facts
+
+    def word(self, i: int) -> str:
+        return self.text[self.t_start[i] : self.t_end[i]]
+
+    def lower(self, i: int) -> str:
+        if self.lower_text is not None:
+            return self.lower_text[self.t_start[i] : self.t_end[i]]
+        return self.word(i).lower()
+
+    def attached(self, left: int, right: int) -> bool:
+        """No space between two neighbouring tokens."""
+        return self.t_end[left] == self.t_start[right]
+
+    def new_line(self, left: int, right: int) -> bool:
+        return self.t_line[left] != self.t_line[right]
+
+    def candidate(self, start: int, end: int, key: str, **kw: object) -> _Candidate:
+        return _Candidate(start, end, self.t_start[start], self.t_end[end - 1], key, **kw)  # type: ignore[arg-type]
+
     # ------------------------------------------------------------------ steps
 
     def mentions(self) -> tuple[SkillMention, ...]:
-        candidates = self._exact_candidates()
-        covered = bytearray(len(self.tokens))
-        for cand in candidates:
+        exact = self._exact_candidates()
+        covered = bytearray(self.n)
+        for cand in exact:
             covered[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
-        candidates.extend(self._versioned_candidates(covered))
-        candidates.extend(self._fuzzy_candidates(covered))
-        chosen = self._longest_first(candidates)
-        kept = [c for c in chosen if not self._is_job_title(c)]
-        accepted = self._apply_guards(kept)
-        exact_spans = [(c.start, c.end) for c in candidates if c.match == "exact"]
-        assertions = self._assertions(accepted, exact_spans)
+        candidates = [*exact, *self._versioned_candidates(covered), *self._fuzzy_candidates(covered)]
+        chosen = [c for c in _longest_first(candidates) if not self._is_job_title(c)]
+        accepted = self._apply_guards(chosen)
+        assertions = self._assertions(accepted, covered)
         return tuple(
             self._to_mention(item, assertions.get(item.candidate.start, "asserted"))
             for item in accepted
@@ -422,19 +463,25 @@ class _Run:
         for matcher in (self.x._compiled.plain, self.x._compiled.cased):
             for match_id, start, end in matcher(self.tokens):
                 key = labels[match_id]
-                found.setdefault((start, end, key), _Candidate(start, end, key))
-        located = [self._locate(c) for c in found.values()]
-        return [c for c in located if not self.norm.crosses_blank_line(c.char_start, c.char_end)]
+                if (start, end, key) not in found:
+                    found[(start, end, key)] = self.candidate(start, end, key)
+        return [
+            c
+            for c in found.values()
+            if not self.norm.blank_breaks or not self.norm.crosses_blank_line(c.char_start, c.char_end)
+        ]
 
     def _versioned_candidates(self, covered: bytearray) -> list[_Candidate]:
-        """Tokens like "Python3.11" or "PHP5": a one-token form plus a version number."""
+        """Tokens like "Python3.11" or "PHP5": a one-token form followed by a version."""
         forms = self.x.taxonomy.forms
         single = self.x._compiled.single_token_forms
+        text = self.text
         found: list[_Candidate] = []
-        for token in self.tokens:
-            if covered[token.i] or not token.text[-1].isdigit() and token.text[-1] not in "xX+":
+        for i in range(self.n):
+            last = text[self.t_end[i] - 1]
+            if covered[i] or not (last.isdigit() or last in "xX+"):
                 continue
-            versioned = _VERSIONED.match(token.text)
+            versioned = _VERSIONED.match(self.word(i))
             if versioned is None:
                 continue
             stem = versioned.group("stem")
@@ -444,120 +491,117 @@ class _Run:
                 continue
             if form.case_sensitive and stem != form.text:
                 continue
-            found.append(self._locate(_Candidate(token.i, token.i + 1, key)))
+            found.append(self.candidate(i, i + 1, key))
         return found
 
     def _fuzzy_candidates(self, covered: bytearray) -> list[_Candidate]:
-        by_initial = self.x._compiled.fuzzy_by_initial
-        grams = self._ngrams(covered)
-        grouped: dict[str, list[str]] = {}
-        for text in grams:
-            if text[0] in by_initial:
-                grouped.setdefault(text[0], []).append(text)
+        index = self.x._compiled.fuzzy
+        grams = self._typo_ngrams(covered, index)
+        hits = index.match(list(grams)) if grams else {}
         found: list[_Candidate] = []
-        for initial, queries in grouped.items():
-            choices = by_initial[initial]
-            distances = cdist(
-                queries, choices, scorer=OSA.distance, score_cutoff=MAX_FUZZY_EDITS, workers=1
-            )
-            for row, query in enumerate(queries):
-                best = _best_fuzzy(query, choices, distances[row])
-                if best is None:
-                    continue
-                key, score = best
-                for start, end in grams[query]:
-                    found.append(self._locate(_Candidate(start, end, key, "fuzzy", score)))
+        for gram, spans in grams.items():
+            hit = hits.get(gram)
+            if hit is not None:
+                key, score = hit
+                found.extend(
+                    self.candidate(s, e, key, match="fuzzy", score=score) for s, e in spans
+                )
+        for start, key, score in self._split_compounds(covered, index):
+            found.append(self.candidate(start, start + 2, key, match="fuzzy", score=score))
         return found
 
-    def _ngrams(self, covered: bytearray) -> dict[str, list[tuple[int, int]]]:
-        """Lower-cased 1-3 token n-grams that could be a typo of a form.
+    def _gram(self, i: int, j: int) -> str:
+        """The lower-cased text of tokens i..j (inclusive)."""
+        if self.lower_text is not None:
+            return self.lower_text[self.t_start[i] : self.t_end[j]]
+        return self.text[self.t_start[i] : self.t_end[j]].lower()
 
-        An n-gram may include words of an exact match as long as it reaches beyond it
-        ("scikit-lean" holds the exact "scikit"): the longer match wins later if it is good.
+    def _typo_ngrams(self, covered: bytearray, index: FuzzyIndex) -> dict[str, list[tuple[int, int]]]:
+        """1-3 token n-grams that could be a misspelt form, keyed by their lower-cased text.
+
+        A misspelling leaves a word that is no English word, so n-grams are only built around
+        such "seed" words. A seed inside an exact match only seeds hyphen-joined n-grams
+        ("scikit-lean" around the exact "scikit"); the longer match wins later if it is good.
         """
-        tokens = self.tokens
-        text = self.norm.text
-        ordinary = self.x._ordinary
+        alpha, stop = self.t_alpha, self.t_stop
+        words = {
+            self.lower(i)
+            for i in range(self.n)
+            if alpha[i] and not stop[i] and self.t_end[i] - self.t_start[i] >= MIN_SEED_LENGTH
+        }
+        ordered = sorted(words)
+        unknown = {w for w, known in zip(ordered, index.known_words(ordered), strict=True) if not known}
         grams: dict[str, list[tuple[int, int]]] = {}
-        count = len(tokens)
-        for i in range(count):
-            first = tokens[i]
-            if not first.is_alpha or first.lower_ in STOP_WORDS:
+        seen: set[tuple[int, int]] = set()
+        for k in range(self.n):
+            if not alpha[k] or stop[k] or self.t_end[k] - self.t_start[k] < MIN_SEED_LENGTH:
                 continue
-            line = self.norm.line_of(first.idx) if self.norm.breaks else 0
-            all_covered = True
-            for size in range(1, MAX_NGRAM + 1):
-                j = i + size - 1
-                if j >= count:
-                    break
-                all_covered = all_covered and bool(covered[j])
-                if all_covered:
-                    continue
-                last = tokens[j]
-                if not _ngram_token(last, inner=False) and not _ngram_token(last, inner=True):
-                    break
-                if self.norm.breaks and self.norm.line_of(last.idx) != line:
-                    break
-                if not _ngram_token(last, inner=False) or last.lower_ in STOP_WORDS:
-                    continue
-                gram = text[first.idx : last.idx + len(last)].lower()
-                if len(gram) < MIN_FUZZY_LENGTH or gram in ordinary:
-                    continue
-                grams.setdefault(gram, []).append((i, j + 1))
+            if self.lower(k) not in unknown:
+                continue
+            for i in range(max(0, k - MAX_NGRAM + 1), k + 1):
+                for j in range(k, min(i + MAX_NGRAM, self.n)):
+                    if (i, j) in seen or not self._gram_shape_ok(i, j, covered):
+                        continue
+                    seen.add((i, j))
+                    spaced = any(not self.attached(t, t + 1) for t in range(i, j))
+                    if covered[k] and spaced:
+                        continue
+                    gram = self._gram(i, j)
+                    if index.wants(gram):
+                        grams.setdefault(gram, []).append((i, j + 1))
         return grams
 
-    def _locate(self, cand: _Candidate) -> _Candidate:
-        first = self.tokens[cand.start]
-        last = self.tokens[cand.end - 1]
-        cand.char_start = first.idx
-        cand.char_end = last.idx + len(last)
-        return cand
+    def _gram_shape_ok(self, i: int, j: int, covered: bytearray) -> bool:
+        """Same line, word tokens (a hyphen only between attached words), not all matched."""
+        alpha, stop = self.t_alpha, self.t_stop
+        if not alpha[i] or not alpha[j] or stop[i] or stop[j] or self.t_line[i] != self.t_line[j]:
+            return False
+        if all(covered[i : j + 1]):
+            return False
+        for t in range(i + 1, j):
+            if not alpha[t] and not (
+                self.lower(t) in _NGRAM_JOINERS and self.attached(t - 1, t) and self.attached(t, t + 1)
+            ):
+                return False
+        return True
 
-    @staticmethod
-    def _longest_first(candidates: list[_Candidate]) -> list[_Candidate]:
-        """Keep non-overlapping candidates, preferring longer, then exact, then earlier."""
-        ranked = sorted(
-            candidates,
-            key=lambda c: (
-                -(c.char_end - c.char_start),
-                c.match != "exact",
-                -c.score,
-                c.start,
-                c.key,
-            ),
-        )
-        taken: set[int] = set()
-        chosen: list[_Candidate] = []
-        for cand in ranked:
-            span = range(cand.start, cand.end)
-            if any(i in taken for i in span):
-                continue
-            taken.update(span)
-            chosen.append(cand)
-        chosen.sort(key=lambda c: c.start)
-        return chosen
+    def _split_compounds(
+        self, covered: bytearray, index: FuzzyIndex
+    ) -> Iterator[tuple[int, str, float]]:
+        """ "Tensor Flow", "Java Script": a one-word form written as two words."""
+        alpha, heads = self.t_alpha, index.joined_heads
+        for i in range(self.n - 1):
+            if (
+                alpha[i]
+                and alpha[i + 1]
+                and not (covered[i] and covered[i + 1])
+                and not self.attached(i, i + 1)
+                and self.t_line[i] == self.t_line[i + 1]
+                and self.lower(i) in heads
+            ):
+                joined = self.lower(i) + self.lower(i + 1)
+                if joined in index.joined:
+                    yield i, joined, 100.0 * (1 - 1 / (len(joined) + 1))
 
     def _is_job_title(self, cand: _Candidate) -> bool:
         """ "Python Developer", "Machine Learning Engineer": a role, not a skill mention."""
-        if cand.end >= len(self.tokens):
+        after = cand.end
+        if after >= self.n or self.new_line(after - 1, after):
             return False
-        follower = self.tokens[cand.end]
-        if self._line_break_between(cand.end - 1, cand.end):
-            return False
-        return follower.lower_ in self.x.cues.role_nouns
+        return self.lower(after) in self.cues.role_nouns
 
     def _apply_guards(self, chosen: list[_Candidate]) -> list[_Accepted]:
         forms = self.x.taxonomy.forms
-        plain = [
-            _Accepted(c, forms[c.key].node_ids[0] if not forms[c.key].ambiguous else None, forms[c.key])
-            for c in chosen
+        items = []
+        for cand in chosen:
+            form = forms[cand.key]
+            items.append(_Accepted(cand, form, None if form.ambiguous else form.node_ids[0]))
+        anchors = [a.candidate.start for a in items if not a.form.needs_context]
+        accepted = [
+            item
+            for item in items
+            if not item.form.needs_context or self._context_supports(item.candidate, anchors)
         ]
-        anchors = sorted(a.candidate.start for a in plain if not a.form.needs_context)
-        accepted: list[_Accepted] = []
-        for item in plain:
-            if item.form.needs_context and not self._context_supports(item.candidate, anchors):
-                continue
-            accepted.append(item)
         for item in accepted:
             if item.form.ambiguous:
                 item.node_id = self._resolve_sense(item, accepted)
@@ -572,34 +616,35 @@ class _Run:
         return low < len(anchors) and anchors[low] <= cand.start + CONTEXT_WINDOW
 
     def _looks_ordinary(self, cand: _Candidate) -> bool:
-        """ "go to", "to excel", "Spark-based"... the everyday word, not the tool."""
-        tokens = self.tokens
-        cues = self.x.cues
-        if cand.end < len(tokens) and not self._line_break_between(cand.end - 1, cand.end):
-            nxt = tokens[cand.end]
-            if nxt.lower_ in cues.ordinary_followers:
+        """ "go to", "to excel", "C-level", "R. Kumar": the everyday word, not the tool."""
+        after, before = cand.end, cand.start - 1
+        if after < self.n and not self.new_line(after - 1, after):
+            follower = self.lower(after)
+            if follower in self.cues.ordinary_followers:
                 return True
-            if nxt.text in {"-", "."} and not tokens[cand.end - 1].whitespace_:
-                after = tokens[cand.end + 1] if cand.end + 1 < len(tokens) else None
-                if after is not None and not nxt.whitespace_ and after.is_alpha:
-                    return True  # "C-level", "Go-live", "R. Kumar"
-        if cand.start > 0 and not self._line_break_between(cand.start - 1, cand.start):
-            prev = tokens[cand.start - 1]
-            if prev.lower_ in cues.ordinary_preceders:
+            if (
+                follower in {"-", ".", "'"}
+                and self.attached(after - 1, after)
+                and after + 1 < self.n
+                and self.attached(after, after + 1)
+                and self.t_alpha[after + 1]
+            ):
                 return True
-            if prev.text == "-" and not prev.whitespace_ and cand.start > 1:
-                return tokens[cand.start - 2].is_alpha and not tokens[cand.start - 2].whitespace_
+        if before >= 0 and not self.new_line(before, before + 1):
+            if self.lower(before) in self.cues.ordinary_preceders:
+                return True
+            if self.lower(before) == "-" and self.attached(before, before + 1) and before > 0:
+                return bool(self.t_alpha[before - 1]) and self.attached(before - 1, before)
         return False
 
     def _in_skill_list(self, cand: _Candidate) -> bool:
         start = self.norm.to_original(cand.char_start)
         if self._section_at(start).kind is SectionKind.SKILLS:
             return True
-        shape = self._shape_at(start)
-        return is_list_label(shape.label, self.x.cues.list_labels)
+        return is_list_label(self._shape_at(start).label, self.cues.list_labels)
 
     def _resolve_sense(self, item: _Accepted, accepted: list[_Accepted]) -> str | None:
-        """Pick the node of an ambiguous form whose category or lineage nearby mentions share."""
+        """The node of an ambiguous form whose category or lineage nearby mentions share."""
         taxonomy = self.x.taxonomy
         near = [
             other.node_id
@@ -610,110 +655,99 @@ class _Run:
         ]
         scores: dict[str, int] = {}
         for node_id in item.form.node_ids:
-            node = taxonomy.nodes[node_id]
+            category = taxonomy.nodes[node_id].category
             family = {node_id, *taxonomy.ancestors(node_id)}
-            score = 0
-            for other_id in near:
-                other = taxonomy.nodes[other_id]
-                if other.category == node.category:
-                    score += 1
-                if family & {other_id, *taxonomy.ancestors(other_id)}:
-                    score += 1
-            scores[node_id] = score
+            scores[node_id] = sum(
+                (taxonomy.nodes[other].category == category)
+                + bool(family & {other, *taxonomy.ancestors(other)})
+                for other in near
+            )
         best = max(scores.values())
-        winners = [n for n, s in scores.items() if s == best]
+        winners = [node_id for node_id, score in scores.items() if score == best]
         if best > 0 and len(winners) == 1:
             return winners[0]
         return item.form.default
 
     # ------------------------------------------------------------------ assertions
 
-    def _assertions(
-        self, accepted: list[_Accepted], exact_spans: list[tuple[int, int]]
-    ) -> dict[int, Assertion]:
-        """Negation/aspiration per mention (keyed by start token) from cue phrases in its clause."""
+    def _assertions(self, accepted: list[_Accepted], covered: bytearray) -> dict[int, Assertion]:
+        """Negation/aspiration per mention (keyed by start token) from cues in its clause."""
         matches = self.x._compiled.cues(self.tokens)
         if not matches:
             return {}
-        inside_skill = bytearray(len(self.tokens))
-        for start, end in exact_spans:
-            inside_skill[start:end] = b"\x01" * (end - start)
         starts = {item.candidate.start: item.candidate for item in accepted}
         ends = {item.candidate.end: item.candidate for item in accepted}
         result: dict[int, Assertion] = {}
         for label, start, end in matches:
-            if any(inside_skill[start:end]):
+            if any(covered[start:end]):
                 continue  # "learning" inside "machine learning" is no cue
             cue = self.x._cue_by_label[label]
-            if cue.direction == "before":
-                governed = self._scan_forward(end, cue.gap, starts)
-            else:
-                governed = self._scan_backward(start, cue.gap, ends)
+            governed = (
+                self._scan_forward(end, cue.gap, starts)
+                if cue.direction == "before"
+                else self._scan_backward(start, cue.gap, ends)
+            )
             for cand in governed:
                 result.setdefault(cand.start, cue.kind)
         return result
 
-    def _is_clause_end(self, index: int) -> bool:
-        token = self.tokens[index]
-        return token.text in _CLAUSE_ENDS or token.lower_ in self.x.cues.scope_breakers
+    def _is_clause_end(self, i: int) -> bool:
+        return self.word(i) in _CLAUSE_ENDS or self.lower(i) in self.cues.scope_breakers
 
     def _scan_forward(
-        self, index: int, gap: int, starts: dict[int, _Candidate]
+        self, i: int, gap: int, starts: dict[int, _Candidate]
     ) -> Iterator[_Candidate]:
-        connectors = self.x.cues.list_connectors
-        skipped = 0
-        chained = False
-        while index < len(self.tokens):
-            if index > 0 and self._line_break_between(index - 1, index):
+        """Mentions after a cue: the first within ``gap`` words, then a run joined by "," "or"."""
+        skipped, chained = 0, False
+        while i < self.n:
+            if i > 0 and self.new_line(i - 1, i):
                 return
-            cand = starts.get(index)
+            cand = starts.get(i)
             if cand is not None:
                 yield cand
-                chained = True
-                index = cand.end
+                chained, i = True, cand.end
                 continue
-            if self._is_clause_end(index):
+            if self._is_clause_end(i):
                 return
             if chained:
-                if self.tokens[index].lower_ not in connectors:
+                if self.lower(i) not in self.cues.list_connectors:
                     return
             else:
                 skipped += 1
                 if skipped > gap:
                     return
-            index += 1
+            i += 1
 
     def _scan_backward(
-        self, index: int, gap: int, ends: dict[int, _Candidate]
+        self, i: int, gap: int, ends: dict[int, _Candidate]
     ) -> Iterator[_Candidate]:
-        connectors = self.x.cues.list_connectors
-        skipped = 0
-        chained = False
-        while index > 0:
-            if self._line_break_between(index - 1, index):
+        """Mentions before a trailing cue ("Rust (learning)"), mirror of ``_scan_forward``."""
+        skipped, chained = 0, False
+        while i > 0:
+            if i < self.n and self.new_line(i - 1, i):
                 return
-            cand = ends.get(index)
+            cand = ends.get(i)
             if cand is not None:
                 yield cand
-                chained = True
-                index = cand.start
+                chained, i = True, cand.start
                 continue
-            if self._is_clause_end(index - 1):
+            if self._is_clause_end(i - 1):
                 return
             if chained:
-                if self.tokens[index - 1].lower_ not in connectors:
+                if self.lower(i - 1) not in self.cues.list_connectors:
                     return
             else:
                 skipped += 1
                 if skipped > gap:
                     return
-            index -= 1
+            i -= 1
 
-    # ------------------------------------------------------------------ building the result
+    # ------------------------------------------------------------------ the result
 
     def _to_mention(self, item: _Accepted, assertion: Assertion) -> SkillMention:
         cand = item.candidate
-        assert item.node_id is not None
+        node_id = item.node_id
+        assert node_id is not None
         start = self.norm.to_original(cand.char_start)
         end = self.norm.to_original(cand.char_end - 1) + 1
         section = self._section_at(start)
@@ -724,11 +758,12 @@ class _Run:
             shape,
             start - line_start,
             in_skills_section=section.kind is SectionKind.SKILLS,
-            list_label=is_list_label(shape.label, self.x.cues.list_labels),
+            list_label=is_list_label(shape.label, self.cues.list_labels),
         )
+        # model_construct skips validation: every value here is typed and checked above
         return SkillMention.model_construct(
-            node_id=item.node_id,
-            name=self.x.taxonomy.nodes[item.node_id].name,
+            node_id=node_id,
+            name=self.x.taxonomy.nodes[node_id].name,
             text=self.doc.text[start:end],
             start=start,
             end=end,
@@ -740,15 +775,6 @@ class _Run:
             match=cand.match,
             score=round(cand.score, 1),
         )
-
-    # ------------------------------------------------------------------ lookups
-
-    def _line_break_between(self, left: int, right: int) -> bool:
-        if not self.norm.breaks:
-            return False
-        a = self.tokens[left]
-        b = self.tokens[right]
-        return self.norm.line_of(a.idx) != self.norm.line_of(b.idx)
 
     def _section_at(self, offset: int) -> Section:
         sections = self.doc.sections
@@ -768,7 +794,7 @@ class _Run:
             start = self.line_starts[at]
             end = self.doc.text.find("\n", start)
             line = self.doc.text[start : end if end >= 0 else len(self.doc.text)]
-            shape = line_shape(line, self.x.cues.verb_hints)
+            shape = line_shape(line, self.cues.verb_hints)
             self._shapes[at] = shape
         return shape
 
@@ -776,46 +802,21 @@ class _Run:
 _WHOLE_TEXT = Section(kind=SectionKind.OTHER, start=0, end=0)
 
 
-def _ngram_token(token: Any, *, inner: bool) -> bool:
-    """Word-like tokens may start or end an n-gram; joiners only sit inside one."""
-    if inner:
-        return token.text in {"-", ".", "+", "#"} and not token.whitespace_
-    return bool(token.is_alpha or (token.text[:1].isalpha() and any(ch.isalpha() for ch in token.text)))
-
-
-def _allowed_edits(form_key: str) -> int:
-    length = len(form_key)
-    if length >= 10:
-        return 2
-    return 1
-
-
-def _best_fuzzy(query: str, choices: tuple[str, ...], row: Any) -> tuple[str, float] | None:
-    best: tuple[int, str] | None = None
-    for col, distance in enumerate(row):
-        distance = int(distance)
-        if distance == 0 or distance > MAX_FUZZY_EDITS:
+def _longest_first(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Non-overlapping candidates, preferring longer, then exact, then better, then earlier."""
+    ranked = sorted(
+        candidates,
+        key=lambda c: (-(c.char_end - c.char_start), c.match != "exact", -c.score, c.start, c.key),
+    )
+    taken = bytearray(max((c.end for c in candidates), default=0))
+    chosen: list[_Candidate] = []
+    for cand in ranked:
+        if any(taken[cand.start : cand.end]):
             continue
-        key = choices[col]
-        if distance > _allowed_edits(key):
-            continue
-        if len(key) <= 6 and not _is_swap(query, key):
-            continue
-        if best is None or distance < best[0]:
-            best = (distance, key)
-    if best is None:
-        return None
-    distance, key = best
-    score = 100.0 * (1.0 - distance / max(len(query), len(key)))
-    return key, score
-
-
-def _is_swap(a: str, b: str) -> bool:
-    """True when b is a with two neighbouring characters exchanged."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
+        chosen.append(cand)
+    chosen.sort(key=lambda c: c.start)
+    return chosen
 
 
 # ----------------------------------------------------------------------------- shared instances

@@ -37,13 +37,13 @@ class AliasSpec(_Strict):
 
     text: str = Field(min_length=1)
     case_sensitive: bool = Field(
-        False, description="Match only with this exact casing (e.g. 'R', 'Go', 'SAS')."
+        default=False, description="Match only with this exact casing (e.g. 'R', 'Go', 'SAS')."
     )
     needs_context: bool = Field(
-        False,
+        default=False,
         description="Common word or letter: count it only in a skills list or near other tech.",
     )
-    fuzzy: bool = Field(True, description="Allow typo-tolerant matching of this form.")
+    fuzzy: bool = Field(default=True, description="Allow typo-tolerant matching of this form.")
 
 
 class OnetLink(_Strict):

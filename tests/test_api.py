@@ -630,13 +630,13 @@ def test_keys_file_is_merged_and_comments_ignored(tmp_path: Path):
 
 
 def test_keys_from_environment_as_comma_list(monkeypatch):
-    monkeypatch.setenv("MATCHER_API_KEYS", " one, two ,")
+    monkeypatch.setenv("MATCHER_API_KEYS", " k-alpha-77, k-beta-88 ,")
     monkeypatch.setenv("MATCHER_CORS_ORIGINS", "https://a.example,https://b.example")
     monkeypatch.delenv("MATCHER_API_KEYS_FILE", raising=False)
     settings = Settings()
-    assert settings.load_api_keys() == (b"one", b"two")
+    assert settings.load_api_keys() == (b"k-alpha-77", b"k-beta-88")
     assert settings.cors_origins == ("https://a.example", "https://b.example")
-    assert "one" not in repr(settings)
+    assert "k-alpha-77" not in repr(settings)
 
 
 def test_keys_match_is_exact():
@@ -697,7 +697,7 @@ def test_openapi_documents_every_error_response(client):
         ("/v1/match/batch", "post"): {"200", "400", "401", "413", "422", "503"},
         ("/v1/taxonomy", "get"): {"200", "401", "503"},
         ("/v1/profiles", "get"): {"200", "401", "503"},
-        ("/v1/profiles/{level}", "get"): {"200", "401", "404", "503"},
+        ("/v1/profiles/{level}", "get"): {"200", "401", "404", "422", "503"},
         ("/healthz", "get"): {"200"},
         ("/readyz", "get"): {"200", "503"},
         ("/metrics", "get"): {"200", "401"},

@@ -484,7 +484,7 @@ def test_experience_weights_relevant_titles_over_other_roles() -> None:
     explanation = _req(
         _fit(score(adjacent, PROFILES, TAXONOMY)[0], "mid"), "experience"
     ).explanation
-    assert "4.0 years in roles that used ML (counted 50%)" in explanation
+    assert "4.0 years in roles that used ML (counted 40%)" in explanation
 
 
 def test_internships_count_partially_for_junior_only() -> None:
