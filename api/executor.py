@@ -64,7 +64,7 @@ class ProcessMatchExecutor:
             max_workers=self.workers,
             mp_context=self._context,
             initializer=init_worker,
-            initargs=(self.max_upload_bytes, self.timeout),
+            initargs=(self.max_upload_bytes, True),
         )
 
     async def start(self) -> None:
@@ -97,7 +97,7 @@ class ProcessMatchExecutor:
         pool = self._current_pool()
         try:
             # submit() itself raises BrokenProcessPool once the pool has noticed a dead worker.
-            future = asyncio.wrap_future(pool.submit(run_job, job))
+            future = asyncio.wrap_future(pool.submit(run_job, job, self.timeout))
             return await asyncio.wait_for(future, self.timeout + HARD_KILL_GRACE_SECONDS)
         except TimeoutError:
             logger.warning("match worker exceeded %.1f s; replacing the pool", self.timeout)
@@ -153,7 +153,7 @@ class ThreadMatchExecutor:
     async def start(self) -> None:
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._threads, init_worker, self.max_upload_bytes, None)
+        await loop.run_in_executor(self._threads, init_worker, self.max_upload_bytes)
 
     @property
     def ready(self) -> bool:

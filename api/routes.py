@@ -14,7 +14,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
@@ -227,9 +227,16 @@ class NDJSONStreamingResponse(StreamingResponse):
     media_type = NDJSON_MEDIA_TYPE
 
 
+class _NDJSONLineDocs(JSONResponse):
+    """Only for OpenAPI: makes FastAPI document each NDJSON line with the BatchRecord schema
+    (for a streaming response class it would describe the body as one opaque string)."""
+
+    media_type = NDJSON_MEDIA_TYPE
+
+
 @v1.post(
     "/match/batch",
-    response_class=NDJSONStreamingResponse,
+    response_class=_NDJSONLineDocs,
     responses={
         200: {
             "model": BatchRecord,
@@ -262,7 +269,7 @@ async def match_batch(
         MatchJob(data=await upload.read(), filename=upload.filename, **options.model_dump())
         for upload in files
     ]
-    return StreamingResponse(batch_records(jobs, executor, metrics), media_type=NDJSON_MEDIA_TYPE)
+    return NDJSONStreamingResponse(batch_records(jobs, executor, metrics))
 
 
 async def batch_records(

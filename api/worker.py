@@ -39,37 +39,37 @@ class MatchJob:
     """A custom requirement profile: a JSON/YAML document, or an already parsed mapping."""
 
 
-@dataclass
-class _WorkerState:
-    matcher: Matcher | None = None
-    soft_timeout: float | None = None
+_matcher: Matcher | None = None
+_load_lock = threading.Lock()
 
 
-_state = _WorkerState()
-
-
-def init_worker(max_upload_bytes: int, soft_timeout: float | None = None) -> None:
-    """Load the matcher once per worker; ``soft_timeout`` arms a per-job SIGALRM."""
-    if soft_timeout is not None:
+def init_worker(max_upload_bytes: int, in_child_process: bool = False) -> None:
+    """Load the matcher once per worker (a pool initializer)."""
+    global _matcher
+    if in_child_process:
         # Ctrl-C reaches the whole process group; the API process handles shutdown.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _state.matcher = configured_matcher(max_upload_bytes)
-    _state.soft_timeout = soft_timeout
+    _matcher = configured_matcher(max_upload_bytes)
 
 
 def configured_matcher(max_upload_bytes: int) -> Matcher:
     """The shared default matcher with the service's upload cap as its byte limit."""
-    base = Matcher.default()
+    with _load_lock:  # the API thread and a worker thread may ask at once: load only once
+        base = Matcher.default()
     return dataclasses.replace(
         base, limits=dataclasses.replace(base.limits, max_bytes=max_upload_bytes)
     )
 
 
-def run_job(job: MatchJob) -> str:
-    """Match one resume; returns ``MatchResult`` as JSON text. Raises ``MatcherError``."""
-    matcher = _state.matcher or Matcher.default()
+def run_job(job: MatchJob, timeout: float | None = None) -> str:
+    """Match one resume; returns ``MatchResult`` as JSON text. Raises ``MatcherError``.
+
+    ``timeout`` arms an alarm in the calling thread when it is the main thread (a worker
+    process); elsewhere the caller has to enforce its own deadline.
+    """
+    matcher = _matcher or Matcher.default()
     try:
-        with _time_limit(_state.soft_timeout):
+        with _time_limit(timeout):
             options = MatchOptions(
                 reference_date=job.reference_date,
                 levels=job.levels,

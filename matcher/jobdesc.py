@@ -377,8 +377,8 @@ def read_job_description(
     for mention in mentions:
         if category(mention) in _SIGNAL_CATEGORIES:
             mode, index = _mode_at(mention.start, sentences)
-            sentence = cleaned[sentences[index].start : sentences[index].end] if index >= 0 else ""
-            if _ABOUT_COMPANY.search(sentence) and not _ABOUT_CANDIDATE.search(sentence):
+            said = cleaned[sentences[index].start : sentences[index].end] if index >= 0 else ""
+            if _ABOUT_COMPANY.search(said) and not _ABOUT_CANDIDATE.search(said):
                 continue  # "we are hiring", "our team mentors": about the employer
             if signal_modes.get(mention.node_id) != "required":
                 signal_modes[mention.node_id] = mode

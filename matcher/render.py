@@ -169,7 +169,7 @@ def render_text(result: MatchResult, *, width: int = 80) -> str:
     for fit in result.fits:
         lines.append("")
         lines += _wrap(
-            f"== {fit.title} ({fit.level}): {fit.score:.0f}/100, {fit.verdict} ==", width, "   "
+            f"== {fit.level}: {fit.title}, {fit.score:.0f}/100, {fit.verdict} ==", width, "   ", ""
         )
         lines += _wrap(fit.summary, width, "  ")
         met_labels = [r.label for r in fit.requirements if r.status == "met"]

@@ -54,9 +54,10 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from matcher.models import (
     DateRange,
@@ -205,6 +206,13 @@ def _and_names(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _in_sentence(label: str) -> str:
+    """'Deployment and MLOps' -> 'deployment and MLOps'; acronyms ('ML frameworks') stay."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def _format_range(dates: DateRange) -> str:
@@ -362,6 +370,9 @@ class _Context:
     experience: ExperienceSummary
     mentions: tuple[SkillMention, ...]
     skills: Mapping[str, SkillEvidence]
+    credit_cache: dict[tuple[str, float, float | None], _NodeCredit | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def position_by_index(self) -> Mapping[int, Position]:
@@ -373,6 +384,11 @@ class _Context:
         for mention in self.mentions:
             grouped[mention.node_id].append(mention)
         return {node: tuple(found) for node, found in grouped.items()}
+
+    @cached_property
+    def default_relevant_years(self) -> float:
+        """Relevance-weighted years with the default weights (for equivalent experience)."""
+        return weighted_years(_DEFAULT_EXPERIENCE, self)[0]
 
     def position_of(self, mention: SkillMention) -> Position | None:
         if mention.position_index is None:
@@ -414,10 +430,42 @@ class _NodeCredit:
     years: float
 
 
+# Derived taxonomy facts (covered nodes, children) per taxonomy: profiles are scored many times
+# against one taxonomy. The taxonomy object is stored with each entry so a recycled id() can never
+# match a different taxonomy.
+_TAXONOMY_CACHE: dict[tuple[int, str, tuple[str, ...], tuple[str, ...]], tuple[Taxonomy, Any]] = {}
+_TAXONOMY_CACHE_LIMIT = 4096
+
+
+def _cached(
+    taxonomy: Taxonomy, key: tuple[str, tuple[str, ...], tuple[str, ...]], compute: Any
+) -> Any:
+    full_key = (id(taxonomy), *key)
+    cached = _TAXONOMY_CACHE.get(full_key)
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    value = compute()
+    if len(_TAXONOMY_CACHE) >= _TAXONOMY_CACHE_LIMIT:
+        _TAXONOMY_CACHE.clear()
+    _TAXONOMY_CACHE[full_key] = (taxonomy, value)
+    return value
+
+
 def _covered_nodes(
     nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str] = ()
 ) -> tuple[str, ...]:
     """Nodes and their descendants, in a stable order, minus ``exclude`` and its descendants."""
+    result: tuple[str, ...] = _cached(
+        taxonomy,
+        ("covered", tuple(nodes), tuple(exclude)),
+        lambda: _compute_covered(nodes, taxonomy, exclude),
+    )
+    return result
+
+
+def _compute_covered(
+    nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str]
+) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for node_id in nodes:
         covered = taxonomy.covers(node_id) if node_id in taxonomy.nodes else (node_id,)
@@ -430,6 +478,17 @@ def _covered_nodes(
 
 
 def _node_credit(
+    node_id: str, ctx: _Context, *, list_credit: float, min_years: float | None
+) -> _NodeCredit | None:
+    key = (node_id, list_credit, min_years)
+    if key not in ctx.credit_cache:  # the same skill is looked up by several levels
+        ctx.credit_cache[key] = _compute_node_credit(
+            node_id, ctx, list_credit=list_credit, min_years=min_years
+        )
+    return ctx.credit_cache[key]
+
+
+def _compute_node_credit(
     node_id: str, ctx: _Context, *, list_credit: float, min_years: float | None
 ) -> _NodeCredit | None:
     mentions = ctx.by_node.get(node_id, ())
@@ -497,6 +556,7 @@ def _score_group(
     credits = [
         found
         for node_id in _covered_nodes(requirement.nodes, ctx.taxonomy, requirement.exclude)
+        if node_id in ctx.by_node
         if (
             found := _node_credit(
                 node_id, ctx, list_credit=requirement.list_credit, min_years=min_years
@@ -549,7 +609,14 @@ def _not_found(
 
 
 def _children(node_id: str, taxonomy: Taxonomy) -> tuple[str, ...]:
-    return tuple(n for n in taxonomy.descendants(node_id) if node_id in taxonomy.nodes[n].parents)
+    result: tuple[str, ...] = _cached(
+        taxonomy,
+        ("children", (node_id,), ()),
+        lambda: tuple(
+            n for n in taxonomy.descendants(node_id) if node_id in taxonomy.nodes[n].parents
+        ),
+    )
+    return result
 
 
 def _group_explanation(
@@ -561,13 +628,13 @@ def _group_explanation(
 ) -> str:
     need = requirement.min_count
     if not counted:
-        text = f"No evidence of {requirement.label.lower()}: looked for {_names(not_found)}."
+        text = f"No evidence of {_in_sentence(requirement.label)}: looked for {_names(not_found)}."
         return f"{text} {requirement.gap}" if requirement.gap else text
     found = "; ".join(_describe(c, ctx) for c in counted)
     text = f"Found {found}."
     if len(counted) < need:
         text += (
-            f" This level expects {need} distinct skills in {requirement.label.lower()};"
+            f" This level expects {need} distinct skills in {_in_sentence(requirement.label)};"
             f" {len(counted)} found."
         )
     text += _weakness_sentences(requirement, counted)
@@ -787,13 +854,13 @@ def _position_evidence(item: _WeightedPosition, ctx: _Context) -> Evidence:
 # ----------------------------------------------------------------------------- education
 
 
-def _rung_of(node_id: str, requirement: EducationRequirement, taxonomy: Taxonomy) -> int | None:
-    rung: int | None = None
+def _degree_rungs(requirement: EducationRequirement, taxonomy: Taxonomy) -> dict[str, int]:
+    """Node -> index of the highest ladder degree that covers it (e.g. MSc -> master's)."""
+    rungs: dict[str, int] = {}
     for index, degree in enumerate(requirement.degrees):
-        covered = taxonomy.covers(degree) if degree in taxonomy.nodes else (degree,)
-        if node_id in covered:
-            rung = index
-    return rung
+        for node_id in _covered_nodes((degree,), taxonomy):
+            rungs[node_id] = index
+    return rungs
 
 
 def _near(a: SkillMention, b: SkillMention, text: str) -> bool:
@@ -804,11 +871,8 @@ def _near(a: SkillMention, b: SkillMention, text: str) -> bool:
 
 def _score_education(requirement: EducationRequirement, ctx: _Context) -> RequirementResult:
     taxonomy = ctx.taxonomy
-    degrees = [
-        (rung, m)
-        for m in ctx.mentions
-        if (rung := _rung_of(m.node_id, requirement, taxonomy)) is not None
-    ]
+    rungs = _degree_rungs(requirement, taxonomy)
+    degrees = [(rungs[m.node_id], m) for m in ctx.mentions if m.node_id in rungs]
     core = set(_covered_nodes(requirement.fields, taxonomy))
     related = set(_covered_nodes(requirement.related_fields, taxonomy)) - core
 
@@ -825,8 +889,10 @@ def _score_education(requirement: EducationRequirement, ctx: _Context) -> Requir
     options: list[tuple[float, str, tuple[SkillMention, ...]]] = []
     for rung, degree in degrees:
         degree_credit = 1.0 if rung >= min_rung else requirement.below_min_credit
-        near_fields = [f for f in fields if _near(f, degree, ctx.text)] or fields
-        field_credit, field_mention = _best_field(near_fields, core, requirement)
+        # Every field counts (so adding evidence never lowers the credit); a field written next
+        # to this degree is preferred for the quote.
+        near_first = sorted(fields, key=lambda f: not _near(f, degree, ctx.text))
+        field_credit, field_mention = _best_field(near_first, core, requirement)
         name = ctx.name_of(requirement.degrees[rung])
         field_name = ctx.name_of(field_mention.node_id) if field_mention else None
         label = f"{name} in {field_name}" if field_name else f"{name} (field not recognised)"
@@ -838,7 +904,7 @@ def _score_education(requirement: EducationRequirement, ctx: _Context) -> Requir
             label = f"studies in {ctx.name_of(mention.node_id)} without a recognised degree"
             options.append((requirement.field_only_credit * credit, label, (mention,)))
     if requirement.equivalent_years is not None:
-        years, _ = weighted_years(_DEFAULT_EXPERIENCE, ctx)
+        years = ctx.default_relevant_years
         credit = requirement.equivalent_credit * min(1.0, years / requirement.equivalent_years)
         if credit > 0:
             label = f"about {years:.1f} relevant years as equivalent experience"

@@ -45,6 +45,8 @@ class ExtractionCues:
     scope_breakers: frozenset[str]
     list_connectors: frozenset[str]
     role_nouns: frozenset[str]
+    title_exempt_categories: frozenset[str]
+    company_suffixes: frozenset[str]
     verb_hints: frozenset[str]
     ordinary_followers: frozenset[str]
     ordinary_preceders: frozenset[str]
@@ -106,6 +108,8 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
         scope_breakers=_words(data, "scope_breakers", path),
         list_connectors=_words(data, "list_connectors", path),
         role_nouns=_words(data, "role_nouns", path),
+        title_exempt_categories=_words(data, "title_exempt_categories", path),
+        company_suffixes=_words(data, "company_suffixes", path),
         verb_hints=_words(data, "verb_hints", path),
         ordinary_followers=_words(data, "ordinary_followers", path),
         ordinary_preceders=_words(data, "ordinary_preceders", path),

@@ -11,7 +11,8 @@ Figures:
 - strict precision: asserted mentions that overlap a gold skill span / all asserted mentions.
 - annotation gaps: false positives that are real skills the annotators missed. Rule: the
   mention is an exact (not fuzzy) match, it overlaps no gold span of any other label (a company
-  "Oracle" or a title stays an error), and either the same text is labelled as a skill at least
+  "Oracle" or a title stays an error), it is not in the education section (where "Computer and
+  Communication" is a degree), and either the same text is labelled as a skill at least
   ``--min-labelled`` times elsewhere in the corpus or the mention stands in a skills section.
   Precision with gaps excluded drops these from the denominator.
 - in-taxonomy recall: gold skill spans whose text is a surface form of the taxonomy, or contains
@@ -239,6 +240,7 @@ def evaluate(
             snippets.setdefault(key, _snippet(doc.text, mention.start, mention.end))
             is_gap = (
                 mention.match == "exact"
+                and mention.section is not SectionKind.EDUCATION
                 and not _overlaps(other_spans, mention.start, mention.end)
                 and (
                     labelled_as_skill[key] >= min_labelled

@@ -92,7 +92,15 @@ MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not 
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
 _NGRAM_JOINERS = frozenset({"-"})
-_EXTRA_INFIXES = (r"[()\[\]{};|•]", r"(?<=[A-Za-z])-(?=\d)")
+_EXTRA_INFIXES = (r"[()\[\]{};|•/]", r"(?<=[A-Za-z])-(?=\d)")
+# spaCy's URL pattern also takes "node.js/Javascript" for a link; a link needs a scheme, "www."
+# or a common top-level domain before its path, so tool names with dots split again.
+_URLISH = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://|www\.)|"
+    r"\.(?:com|org|net|io|in|co|edu|gov|ai|dev|me|uk|us|de|fr|info|biz|app|tech|ca|au|ly|gl)"
+    r"(?:[/:?#]|$)",
+    re.IGNORECASE,
+)
 # "Python3.11", "PHP5", "Java-8", "C++11", "TF2": a known name followed by a version number.
 _VERSIONED = re.compile(r"^(?P<stem>.*?[A-Za-z+#])[-_]?[vV]?\d+(?:\.\d+)*[xX+]?$")
 _NON_WS_SPACE = re.compile(r"[^\S ]+|  +")
@@ -107,9 +115,19 @@ def make_tokenizer_pipeline() -> Language:
     nlp.tokenizer.rules = {}
     infixes = [*nlp.Defaults.infixes, *_EXTRA_INFIXES]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.url_match = _url_match
     # Documents bring new words all the time; past the cache size spaCy stops caching them.
     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
     return nlp
+
+
+_SPACY_URL_MATCH = spacy.blank("en").tokenizer.url_match
+
+
+def _url_match(text: str) -> re.Match[str] | None:
+    """spaCy's URL test, narrowed by ``_URLISH`` (module level so the tokenizer pickles)."""
+    found = _SPACY_URL_MATCH(text) if _SPACY_URL_MATCH is not None else None
+    return found if found is not None and _URLISH.search(text) else None
 
 
 @dataclass(slots=True)
@@ -350,6 +368,7 @@ class SkillExtractor:
                 self.cache_path = _store_compiled(dirs, self.cache_key, compiled)
         self._compiled = compiled
         self._nlp = compiled.nlp
+        self._nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
         strings = self._nlp.vocab.strings
         self._labels: dict[int, str] = {strings.add(key): key for key in taxonomy.forms}
         self._cue_by_label: dict[int, Cue] = {
@@ -410,6 +429,11 @@ class _Run:
         self.t_end: list[int] = (table[:, 0] + table[:, 1]).tolist() if self.n else []
         self.t_alpha: list[int] = table[:, 2].tolist() if self.n else []
         self.t_stop: list[int] = table[:, 3].tolist() if self.n else []
+        source = self.lower_text if self.lower_text is not None else norm.text.lower()
+        if self.lower_text is None:
+            self.t_lower = [norm.text[a:b].lower() for a, b in zip(self.t_start, self.t_end, strict=True)]
+        else:
+            self.t_lower = [source[a:b] for a, b in zip(self.t_start, self.t_end, strict=True)]
         if norm.breaks and self.n:
             lines = np.searchsorted(np.array(norm.breaks), table[:, 0], side="right")
             self.t_line: list[int] = lines.tolist()
@@ -426,9 +450,7 @@ class _Run:
         return self.text[self.t_start[i] : self.t_end[i]]
 
     def lower(self, i: int) -> str:
-        if self.lower_text is not None:
-            return self.lower_text[self.t_start[i] : self.t_end[i]]
-        return self.word(i).lower()
+        return self.t_lower[i]
 
     def attached(self, left: int, right: int) -> bool:
         """No space between two neighbouring tokens."""
@@ -448,7 +470,11 @@ class _Run:
         for cand in exact:
             covered[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
         candidates = [*exact, *self._versioned_candidates(covered), *self._fuzzy_candidates(covered)]
-        chosen = [c for c in _longest_first(candidates) if not self._is_job_title(c)]
+        chosen = [
+            c
+            for c in _longest_first(candidates)
+            if not self._is_job_title(c) and not self._is_company_name(c)
+        ]
         accepted = self._apply_guards(chosen)
         assertions = self._assertions(accepted, covered)
         return tuple(
@@ -523,20 +549,19 @@ class _Run:
         such "seed" words. A seed inside an exact match only seeds hyphen-joined n-grams
         ("scikit-lean" around the exact "scikit"); the longer match wins later if it is good.
         """
-        alpha, stop = self.t_alpha, self.t_stop
-        words = {
-            self.lower(i)
-            for i in range(self.n)
-            if alpha[i] and not stop[i] and self.t_end[i] - self.t_start[i] >= MIN_SEED_LENGTH
-        }
-        ordered = sorted(words)
-        unknown = {w for w, known in zip(ordered, index.known_words(ordered), strict=True) if not known}
+        alpha, stop, lowered = self.t_alpha, self.t_stop, self.t_lower
+        words = sorted(
+            {
+                word
+                for word, is_alpha, is_stop in zip(lowered, alpha, stop, strict=True)
+                if is_alpha and not is_stop and len(word) >= MIN_SEED_LENGTH
+            }
+        )
+        unknown = {w for w, known in zip(words, index.known_words(words), strict=True) if not known}
         grams: dict[str, list[tuple[int, int]]] = {}
         seen: set[tuple[int, int]] = set()
-        for k in range(self.n):
-            if not alpha[k] or stop[k] or self.t_end[k] - self.t_start[k] < MIN_SEED_LENGTH:
-                continue
-            if self.lower(k) not in unknown:
+        for k in [k for k, word in enumerate(lowered) if word in unknown]:
+            if not alpha[k]:
                 continue
             for i in range(max(0, k - MAX_NGRAM + 1), k + 1):
                 for j in range(k, min(i + MAX_NGRAM, self.n)):
@@ -569,26 +594,52 @@ class _Run:
         self, covered: bytearray, index: FuzzyIndex
     ) -> Iterator[tuple[int, str, float]]:
         """ "Tensor Flow", "Java Script": a one-word form written as two words."""
-        alpha, heads = self.t_alpha, index.joined_heads
-        for i in range(self.n - 1):
+        alpha, heads, lowered = self.t_alpha, index.joined_heads, self.t_lower
+        for i in [i for i, word in enumerate(lowered[:-1]) if word in heads]:
             if (
                 alpha[i]
                 and alpha[i + 1]
                 and not (covered[i] and covered[i + 1])
                 and not self.attached(i, i + 1)
                 and self.t_line[i] == self.t_line[i + 1]
-                and self.lower(i) in heads
             ):
-                joined = self.lower(i) + self.lower(i + 1)
+                joined = lowered[i] + lowered[i + 1]
                 if joined in index.joined:
                     yield i, joined, 100.0 * (1 - 1 / (len(joined) + 1))
 
     def _is_job_title(self, cand: _Candidate) -> bool:
-        """ "Python Developer", "Machine Learning Engineer": a role, not a skill mention."""
+        """A role, not a skill mention: "Python Developer", "PHP Web Developer", "Team Lead".
+
+        The name is followed by a role noun (directly, or after one more word that is not a
+        function word), or the form itself ends with one ("project manager"); forms of the
+        exempt categories (certifications) keep their role nouns.
+        """
+        roles = self.cues.role_nouns
+        last_word = cand.key.rsplit(" ", 1)[-1]
+        if last_word in roles:
+            category = self.x.taxonomy.nodes[self.x.taxonomy.forms[cand.key].node_ids[0]].category
+            if category not in self.cues.title_exempt_categories:
+                return True
         after = cand.end
         if after >= self.n or self.new_line(after - 1, after):
             return False
-        return self.lower(after) in self.cues.role_nouns
+        if self.t_lower[after] in roles:
+            return True
+        second = after + 1
+        return (
+            second < self.n
+            and bool(self.t_alpha[after])
+            and not self.t_stop[after]
+            and not self.new_line(after, second)
+            and self.t_lower[second] in roles
+        )
+
+    def _is_company_name(self, cand: _Candidate) -> bool:
+        """ "Oracle Inc", "Microsoft Corporation": an employer, not a skill."""
+        after = cand.end
+        if after >= self.n or self.new_line(after - 1, after):
+            return False
+        return self.t_lower[after] in self.cues.company_suffixes
 
     def _apply_guards(self, chosen: list[_Candidate]) -> list[_Accepted]:
         forms = self.x.taxonomy.forms

@@ -20,7 +20,7 @@ import logging
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ __all__ = ["FuzzyIndex", "MIN_FUZZY_LENGTH", "english_word_hashes"]
 log = logging.getLogger(__name__)
 
 MIN_FUZZY_LENGTH = 5
+MEMO_LIMIT = 200_000  # remembered word look-ups, cleared when full
 SWAP_ONLY_MAX_LENGTH = 6
 TWO_EDITS_MIN_LENGTH = 12
 _WORD_SPLIT = re.compile(r"[\s\-]+")
@@ -110,6 +111,7 @@ class FuzzyIndex:
     """First and last words of multi-word forms: a multi-word n-gram must share one of them."""
     english: HashArray
     ordinary: frozenset[str]
+    _memo: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -145,7 +147,19 @@ class FuzzyIndex:
         return [hit or w in self.ordinary for hit, w in zip(found, words, strict=True)]
 
     def known_words(self, words: Sequence[str]) -> list[bool]:
-        """For each lower-case word: a real word, or an inflection of one ("promoting")?"""
+        """For each lower-case word: a real word, or an inflection of one ("promoting")?
+
+        Answers are remembered (resumes share most of their words); the memory is bounded.
+        """
+        memo = self._memo
+        fresh = [w for w in words if w not in memo]
+        if fresh:
+            if len(memo) + len(fresh) > MEMO_LIMIT:
+                memo.clear()
+            memo.update(zip(fresh, self._lookup(fresh), strict=True))
+        return [memo[w] for w in words]
+
+    def _lookup(self, words: Sequence[str]) -> list[bool]:
         known = self._in_lists(words)
         pending = [i for i, hit in enumerate(known) if not hit]
         variants: list[str] = []
@@ -215,4 +229,7 @@ class FuzzyIndex:
         if len(form) <= SWAP_ONLY_MAX_LENGTH and not _is_swap(query, form):
             return False
         # a truncation or extension is another word or an inflection, not a typo
-        return not (query.startswith(form) or form.startswith(query))
+        if query.startswith(form) or form.startswith(query):
+            return False
+        # so is a different last letter ("informatics" / "Informatica")
+        return not (len(query) == len(form) and query[:-1] == form[:-1])

@@ -59,7 +59,16 @@ def make_settings(**overrides: Any) -> Settings:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(max_batch_files=3))) as test_client:
+    # Matching in a thread keeps this module fast; the process pool has its own tests below
+    # and serves every request of the end-to-end tests.
+    settings = make_settings(max_batch_files=3, executor="thread")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def process_client() -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(executor="process", pool_size=1))) as test_client:
         yield test_client
 
 
@@ -586,7 +595,7 @@ def test_streamed_body_is_cut_off_at_the_limit():
     limit = settings.body_limit_for("/v1/match")
     headers = {"x-api-key": KEY, "content-type": "multipart/form-data; boundary=xyz"}
     part_head = (
-        b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="r.txt"\r\n'
         b"Content-Type: text/plain\r\n\r\n"
     )
     # A well-formed multipart body whose one file never ends.
@@ -662,24 +671,53 @@ def test_cors_is_off_unless_origins_are_set():
 
 
 def test_parse_timeout_is_a_422_problem():
-    # A long resume and a 1 ms budget: the worker's alarm fires mid-parse.
-    long_text = "\n\n".join([resume_text()] * 40)
-    settings = make_settings(parse_timeout=0.001)
+    settings = make_settings(parse_timeout=1e-6, executor="thread")
     with TestClient(create_app(settings)) as slow:
-        response = slow.post("/v1/match/text", json={"text": long_text})
+        response = slow.post("/v1/match/text", json={"text": resume_text()})
         body = assert_problem(response, 422, "parse_timeout")
-        assert "0.001" in body["detail"]
-        # The worker survives its own alarm: the next request is served by the same pool.
-        assert slow.app.state.executor.recycled == 0
+        assert "1e-06 s" in body["detail"]
 
 
-def test_a_dead_worker_is_replaced_and_the_job_retried(client):
-    executor = client.app.state.executor
+@pytest.mark.slow
+def test_process_pool_serves_the_library_result(process_client):
+    text = resume_text()
+    response = process_client.post(
+        "/v1/match",
+        data={"reference_date": REF},
+        files={"file": ("resume.txt", text.encode(), "text/plain")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == library_result(text)
+    unsupported = process_client.post(
+        "/v1/match", files={"file": ("x.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")}
+    )
+    assert_problem(unsupported, 415, "unsupported_type")
+
+
+@pytest.mark.slow
+def test_worker_alarm_ends_a_long_parse_without_killing_the_pool(process_client):
+    # A long resume and a 1 ms budget: the worker's own alarm fires mid-parse.
+    executor = process_client.app.state.executor
+    long_text = "\n\n".join([resume_text()] * 40)
+    budget, executor.timeout = executor.timeout, 0.001
+    try:
+        response = process_client.post("/v1/match/text", json={"text": long_text})
+    finally:
+        executor.timeout = budget
+    body = assert_problem(response, 422, "parse_timeout")
+    assert "0.001 s" in body["detail"]
+    assert executor.recycled == 0
+    assert process_client.post("/v1/match/text", json={"text": "Python"}).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_dead_worker_is_replaced_and_the_job_retried(process_client):
+    executor = process_client.app.state.executor
     pool = executor._pool
     for process in list(pool._processes.values()):
         process.kill()
         process.join()
-    response = client.post("/v1/match/text", json={"text": resume_text()})
+    response = process_client.post("/v1/match/text", json={"text": resume_text()})
     assert response.status_code == 200, response.text
     assert executor._pool is not pool
     assert executor.recycled >= 1

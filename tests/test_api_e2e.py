@@ -43,10 +43,10 @@ def free_port() -> int:
 
 def start(command: list[str], env: dict[str, str], log_path: Path, port: int) -> Server:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        command, env={**clean, **env}, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            command, env={**clean, **env}, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
     server = Server(f"http://127.0.0.1:{port}", port, process, log_path)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

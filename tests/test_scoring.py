@@ -674,6 +674,9 @@ EXTRA_LINES = [
     "Stack: [[mlflow|MLflow]], [[docker|Docker]]",
     "[[mentoring|Mentored]] interns.",
     "Wrote [[unit_testing|unit tests]].",
+    "[[bachelors_degree|B.Sc.]] [[field_physics|Physics]]",
+    "[[masters_degree|M.Sc.]] thesis",
+    "Studied [[field_computer_science|Computer Science]] and [[field_history|History]].",
 ]
 BASE_LINES = [
     "Wrote [[python|Python]] code.",
