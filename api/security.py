@@ -59,7 +59,8 @@ class ApiKeyMiddleware:
             "unauthorized",
             detail="send a valid API key in the X-API-Key header",
             request_id=_request_id(scope),
-            headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'},
+            # Closing spares the server from reading a body nobody is allowed to send.
+            headers={"WWW-Authenticate": 'APIKey header="X-API-Key"', "Connection": "close"},
         )
         await response(scope, receive, send)
 
@@ -72,7 +73,9 @@ class BodyTooLarge(HTTPException):
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, detail=_too_large_detail(limit))
+        # Connection: close tells the server to stop reading the rest of the body instead of
+        # draining it to keep the connection alive.
+        super().__init__(413, detail=_too_large_detail(limit), headers={"Connection": "close"})
 
 
 def _too_large_detail(limit: int) -> str:
@@ -135,7 +138,6 @@ class BodyLimitMiddleware:
             title="Request too large",
             detail=_too_large_detail(limit),
             request_id=_request_id(scope),
-            # The unread rest of the body makes the connection unusable for another request.
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

@@ -16,7 +16,6 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
@@ -80,15 +79,15 @@ def load_document(
             f"the file is {_megabytes(len(data))} and the limit is {_megabytes(limits.max_bytes)}:"
             " upload a shorter resume, or export it again without embedded images"
         )
-    media_type = detect_media_type(data, filename=filename)
-    if media_type is MediaType.PDF:
+    detected = _detect(data, filename)
+    if detected.media_type is MediaType.PDF:
         raw = _read_pdf(data, limits)
-    elif media_type is MediaType.DOCX:
+    elif detected.media_type is MediaType.DOCX:
         raw = _read_docx(data)
     else:
-        text, encoding_warnings = _decode_text(data)
-        raw = _RawText(_text_format_to_plain(text, media_type), warnings=encoding_warnings)
-    return _finish(raw, media_type, limits)
+        plain = _text_format_to_plain(detected.text or "", detected.media_type)
+        raw = _RawText(plain, warnings=list(detected.warnings))
+    return _finish(raw, detected.media_type, limits)
 
 
 def document_from_text(
@@ -157,19 +156,28 @@ _HTML_FRAGMENT_TAG = re.compile(r"<(?:html|body|p|div|br|li|ul|h[1-6]|table|span
 
 def detect_media_type(data: bytes, *, filename: str | None = None) -> MediaType:
     """The media type the bytes really hold; raises when they hold nothing we can read."""
+    return _detect(data, filename).media_type
+
+
+class _Detected(NamedTuple):
+    media_type: MediaType
+    text: str | None = None  # the decoded text, for the text formats
+    warnings: tuple[str, ...] = ()
+
+
+def _detect(data: bytes, filename: str | None) -> _Detected:
     claimed = _claimed_type(filename)
-    detected = _sniff_binary(data, claimed=claimed)
-    if detected is None:
-        # Text: decoded here only to look at it; load_document decodes again (cheap).
+    detected = _Detected(_sniff_binary(data, claimed=claimed) or MediaType.TXT)
+    if detected.media_type not in (MediaType.PDF, MediaType.DOCX):
         try:
-            text, _ = _decode_text(data)
+            text, warnings = _decode_text(data)
         except UnreadableEncodingError:
             if claimed in (MediaType.PDF, MediaType.DOCX):
                 raise _mismatch(filename, "unreadable data") from None
             raise
-        detected = _sniff_text(text, filename_type=claimed)
-    if claimed is not None and _family(claimed) != _family(detected):
-        raise _mismatch(filename, _describe(detected))
+        detected = _Detected(_sniff_text(text, filename_type=claimed), text, tuple(warnings))
+    if claimed is not None and _family(claimed) != _family(detected.media_type):
+        raise _mismatch(filename, _describe(detected.media_type))
     return detected
 
 
@@ -306,19 +314,15 @@ _RAW_CHARS_PER_CLEAN_CHAR = 2
 def _finish(raw: _RawText, media_type: MediaType, limits: IngestLimits) -> ExtractedDocument:
     truncated = raw.truncated
     warnings = list(raw.warnings)
-    source = raw.text
-    if len(source) > limits.max_chars * _RAW_CHARS_PER_CLEAN_CHAR:
-        source = source[: limits.max_chars * _RAW_CHARS_PER_CLEAN_CHAR]
-        truncated = True
+    source = raw.text[: limits.max_chars * _RAW_CHARS_PER_CLEAN_CHAR]
     text = clean_text(source)
     if not _has_words(text):
         raise EmptyDocumentError(
             "the document contains no readable text: check that you uploaded the right file"
         )
-    if len(text) > limits.max_chars:
+    if len(text) > limits.max_chars or len(source) < len(raw.text):
         text = _cut_at_line(text, limits.max_chars)
         truncated = True
-    if truncated and raw.total_pages is None:
         warnings.append(f"The text was cut to its first {len(text):,} characters.")
     info = DocumentInfo(
         media_type=media_type,
@@ -434,19 +438,27 @@ def _text_format_to_plain(text: str, media_type: MediaType) -> str:
 
 _MD_FENCE = re.compile(r"^ {0,3}(?:```|~~~)[^\n]*$", re.MULTILINE)
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE)
-_MD_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$", re.MULTILINE)
+# Patterns that start with a run of blanks begin only where the run begins ((?<![ \t])):
+# otherwise each of n blanks on a long line would start a scan of the rest, O(n**2).
+_MD_CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.MULTILINE)
 _MD_RULE_OR_UNDERLINE = re.compile(r"^ {0,3}(?:[-=*_][ \t]*){3,}$", re.MULTILINE)
-_MD_TABLE_DIVIDER = re.compile(r"^[ \t]*\|?[ \t:|-]*-{3}[ \t:|-]*$", re.MULTILINE)
+# One character class per line (two adjacent ones that overlap backtrack cubically on a line of
+# blanks); the "---" a divider needs is checked on the match (see _drop_table_divider).
+_MD_TABLE_DIVIDER = re.compile(r"^[ \t:|-]*-[ \t:|-]*$", re.MULTILINE)
 _MD_BLOCKQUOTE = re.compile(r"^ {0,3}>[ \t]?", re.MULTILINE)
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
 _MD_REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 _MD_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\[\]\n]+\]:[^\n]*$", re.MULTILINE)
 _MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]*)>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_MD_TABLE_EDGE_PIPES = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.MULTILINE)
+_MD_TABLE_EDGE_PIPES = re.compile(r"^[ \t]*\|[ \t]*|(?<![ \t])[ \t]*\|[ \t]*$", re.MULTILINE)
 # A backslash before the marker escapes it; _MD_ESCAPE removes the backslash afterwards.
 _MD_EMPHASIS_STAR = re.compile(r"(?<![\w*\\])\*(?=\S)|(?<=[^\s\\])\*(?![\w*])")
 _MD_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)|(?<=[^\s\\])_(?!\w)")
+
+
+def _drop_table_divider(match: re.Match[str]) -> str:
+    return "" if "---" in match.group() else match.group()
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -458,7 +470,7 @@ def markdown_to_text(markdown: str) -> str:
     text = markdown.replace("\r\n", "\n").replace("\r", "\n")
     text = _MD_FENCE.sub("", text)
     text = _MD_LINK_DEFINITION.sub("", text)
-    text = _MD_TABLE_DIVIDER.sub("", text)
+    text = _MD_TABLE_DIVIDER.sub(_drop_table_divider, text)
     text = _MD_RULE_OR_UNDERLINE.sub("", text)
     text = _MD_HEADING.sub("", text)
     text = _MD_CLOSING_HASHES.sub("", text)
@@ -481,69 +493,60 @@ _HTML_BLOCKS = frozenset(
         "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset",
         "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
         "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead",
-        "tfoot", "tr", "td", "th", "ul", "caption", "summary", "details",
+        "tfoot", "tr", "td", "th", "ul", "caption", "summary", "details", "br",
     }
 )  # fmt: skip
 _HTML_SKIPPED = frozenset(
     {"script", "style", "noscript", "template", "title", "svg", "iframe", "object", "head"}
 )
 _HTML_WHITESPACE = re.compile(r"\s+")
-
-
-class _HtmlTextParser(HTMLParser):
-    """Collects visible text; block elements end lines, list items become bullets."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping: list[str] = []
-        self._pre_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._skipping.clear()  # an unclosed <head> ends where the body begins
-        if tag in _HTML_SKIPPED:
-            self._skipping.append(tag)
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag == "li":
-            self.parts.append("\n• ")
-        elif tag in ("td", "th"):
-            self.parts.append("\n")
-        elif tag in _HTML_BLOCKS:
-            self.parts.append("\n")
-        if tag == "pre":
-            self._pre_depth += 1
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("br", "hr"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skipping and tag == self._skipping[-1]:
-            self._skipping.pop()
-        elif tag in _HTML_BLOCKS and tag != "li":  # the next item or the list's end breaks
-            self.parts.append("\n")
-        if tag == "pre" and self._pre_depth:
-            self._pre_depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._skipping:
-            return
-        self.parts.append(data if self._pre_depth else _HTML_WHITESPACE.sub(" ", data))
+# lxml refuses some control characters and they carry no text anyway.
+_HTML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page: no scripts or styles, one line per block element."""
-    parser = _HtmlTextParser()
+    """Visible text of an HTML page: no scripts or styles, one line per block element.
+
+    libxml2's HTML parser (through lxml, already installed for python-docx) is linear on any
+    input. The standard library's html.parser was the first choice, but on Python 3.11.7 an
+    unclosed construct repeated many times (40 KB of "<a b='") takes it 20 s: quadratic.
+    """
+    from lxml import etree
+
+    parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
     try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError) as error:  # html.parser's reaction to broken markup
+        root = etree.fromstring(_HTML_CONTROL_CHARS.sub("", html), parser)
+    except (etree.LxmlError, ValueError) as error:
         raise MalformedDocumentError(
             "the HTML could not be read: save the page again or export the resume as PDF"
         ) from error
-    return "".join(parser.parts)
+    return "" if root is None else "".join(_html_parts(root, etree.iterwalk))
+
+
+def _html_parts(root: Any, iterwalk: Any) -> Iterator[str]:
+    """Text pieces in document order; block elements start and end lines."""
+    walker = iterwalk(root, events=("start", "end"))
+    in_pre = 0
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _HTML_SKIPPED:
+                walker.skip_subtree()
+                continue
+            in_pre += tag == "pre"
+            if tag == "li":
+                yield "\n• "
+            elif tag in _HTML_BLOCKS:
+                yield "\n"
+            if element.text:
+                yield element.text if in_pre else _HTML_WHITESPACE.sub(" ", element.text)
+        else:
+            if tag not in _HTML_SKIPPED:
+                in_pre -= tag == "pre"
+                if tag in _HTML_BLOCKS and tag not in ("li", "br"):
+                    yield "\n"  # an item ends where the next one or its list begins
+            if element.tail:
+                yield element.tail if in_pre else _HTML_WHITESPACE.sub(" ", element.tail)
 
 
 # ----------------------------------------------------------------------------- PDF

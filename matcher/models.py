@@ -52,16 +52,16 @@ class Level(StrEnum):
 
 class DocumentInfo(Frozen):
     media_type: MediaType
-    pages: int | None = Field(None, description="Pages read (PDF only; DOCX has no fixed pages).")
-    total_pages: int | None = Field(None, description="Pages the file declares (PDF only).")
+    pages: int | None = Field(default=None, description="Pages read (PDF only; DOCX has no fixed pages).")
+    total_pages: int | None = Field(default=None, description="Pages the file declares (PDF only).")
     characters: int = Field(description="Length of the extracted text.")
-    truncated: bool = Field(False, description="True when a page or text cap cut the document.")
+    truncated: bool = Field(default=False, description="True when a page or text cap cut the document.")
     warnings: tuple[str, ...] = ()
 
 
 class Section(Frozen):
     kind: SectionKind
-    heading: str | None = Field(None, description="The heading line as written, if any.")
+    heading: str | None = Field(default=None, description="The heading line as written, if any.")
     start: int
     end: int
 
@@ -84,7 +84,7 @@ PositionKind = Literal["job", "internship", "education", "other"]
 class DateRange(Frozen):
     start: date
     end: date = Field(description="Inclusive end; for an open range, the reference date.")
-    is_current: bool = Field(False, description="Written as 'Present', 'now', 'current' …")
+    is_current: bool = Field(default=False, description="Written as 'Present', 'now', 'current' …")
     precision: DatePrecision = "month"
     text: str = Field(description="The range as written in the resume.")
 
@@ -127,16 +127,15 @@ class SkillMention(Frozen):
     start: int
     end: int
     section: SectionKind
-    position_index: int | None = Field(None, description="Index into MatchResult.positions.")
+    position_index: int | None = Field(default=None, description="Index into MatchResult.positions.")
     dates: DateRange | None = None
     context: MentionContext = Field(
         description="'list' for a bare skills-list item, 'prose' when used in a sentence about work."
     )
-    assertion: Assertion = Field(
-        "asserted", description="'negated' or 'aspirational' mentions do not count as having it."
+    assertion: Assertion = Field(default="asserted", description="'negated' or 'aspirational' mentions do not count as having it."
     )
     match: MatchKind = "exact"
-    score: float = Field(100.0, description="Match score 0-100 (100 for exact matches).")
+    score: float = Field(default=100.0, description="Match score 0-100 (100 for exact matches).")
 
 
 class SkillEvidence(Frozen):
@@ -147,7 +146,7 @@ class SkillEvidence(Frozen):
     category: str
     mentions: int
     in_work: bool = Field(description="Mentioned in prose inside a dated position or project.")
-    years: float = Field(0.0, description="Merged time of the dated positions that mention it.")
+    years: float = Field(default=0.0, description="Merged time of the dated positions that mention it.")
     last_used: date | None = None
 
 
@@ -180,9 +179,9 @@ class RequirementResult(Frozen):
     satisfaction: float = Field(ge=0.0, le=1.0)
     status: RequirementStatus
     evidence: tuple[Evidence, ...] = ()
-    missing: tuple[str, ...] = Field((), description="Names of what was looked for and not found.")
+    missing: tuple[str, ...] = Field(default=(), description="Names of what was looked for and not found.")
     explanation: str
-    advice: str | None = Field(None, description="What would close the gap; None when met.")
+    advice: str | None = Field(default=None, description="What would close the gap; None when met.")
 
 
 class LevelFit(Frozen):
@@ -213,8 +212,8 @@ class MatchResult(Frozen):
     mentions: tuple[SkillMention, ...]
     skills: tuple[SkillEvidence, ...]
     fits: tuple[LevelFit, ...]
-    best_fit: str | None = Field(None, description="Highest level with a strong or partial fit.")
-    text: str | None = Field(None, description="Extracted text; only present when asked for.")
+    best_fit: str | None = Field(default=None, description="The highest level with a strong fit, else the best-scoring partial fit.")
+    text: str | None = Field(default=None, description="Extracted text; only present when asked for.")
 
 
 class ErrorRecord(Frozen):

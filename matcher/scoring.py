@@ -463,6 +463,17 @@ def _covered_nodes(
     return result
 
 
+def _covered_set(
+    nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str] = ()
+) -> frozenset[str]:
+    result: frozenset[str] = _cached(
+        taxonomy,
+        ("covered_set", tuple(nodes), tuple(exclude)),
+        lambda: frozenset(_covered_nodes(nodes, taxonomy, exclude)),
+    )
+    return result
+
+
 def _compute_covered(
     nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str]
 ) -> tuple[str, ...]:
@@ -553,10 +564,11 @@ def _score_group(
     requirement: SkillsRequirement | SignalsRequirement, ctx: _Context
 ) -> RequirementResult:
     min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
+    covered = _covered_set(requirement.nodes, ctx.taxonomy, requirement.exclude)
     credits = [
         found
-        for node_id in _covered_nodes(requirement.nodes, ctx.taxonomy, requirement.exclude)
-        if node_id in ctx.by_node
+        for node_id in ctx.by_node  # a resume names far fewer nodes than a family covers
+        if node_id in covered
         if (
             found := _node_credit(
                 node_id, ctx, list_credit=requirement.list_credit, min_years=min_years

@@ -8,12 +8,17 @@ through ``matcher.loaders.document_from_text`` (cleaning + sections) like any re
 are carried over to the cleaned text by a character alignment.
 
 Figures:
+- scope: several resumes were annotated only part way, some not at all. Mentions after the
+  end of the last gold span (of any label) of a resume are counted as "not scored" and left
+  out of precision (``--whole-documents`` scores them too). Recall is unaffected: gold spans
+  all lie inside the annotated part.
 - strict precision: asserted mentions that overlap a gold skill span / all asserted mentions.
 - annotation gaps: false positives that are real skills the annotators missed. Rule: the
   mention is an exact (not fuzzy) match, it overlaps no gold span of any other label (a company
   "Oracle" or a title stays an error), it is not in the education section (where "Computer and
-  Communication" is a degree), and either the same text is labelled as a skill at least
-  ``--min-labelled`` times elsewhere in the corpus or the mention stands in a skills section.
+  Communication" is a degree), and one of: the same text is labelled as a skill at least
+  ``--min-labelled`` times elsewhere in the corpus; the mention stands in a skills section; or
+  it is a list item on a line where the annotators labelled other skills.
   Precision with gaps excluded drops these from the denominator.
 - in-taxonomy recall: gold skill spans whose text is a surface form of the taxonomy, or contains
   one as a whole-token phrase (found by the extractor's own exact matchers, respecting case),
@@ -38,7 +43,14 @@ from typing import Any
 from rapidfuzz.distance import Indel
 
 from matcher.errors import MatcherError
-from matcher.models import DocumentInfo, ExtractedDocument, MediaType, Section, SectionKind
+from matcher.models import (
+    DocumentInfo,
+    ExtractedDocument,
+    MediaType,
+    Section,
+    SectionKind,
+    SkillMention,
+)
 from skills.extract import SkillExtractor
 from skills.taxonomy import load_taxonomy, normalize_form
 
@@ -79,6 +91,7 @@ class Example:
 class EvaluationReport:
     documents: int = 0
     mentions: int = 0
+    unscored: int = 0
     asserted: int = 0
     negated: int = 0
     aspirational: int = 0
@@ -185,6 +198,17 @@ def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
+def _same_line_gold(text: str, spans: Sequence[tuple[int, int]], mention: SkillMention) -> bool:
+    """Another gold skill on the mention's line: the annotators labelled the list but this."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    line_end = text.find("\n", mention.end)
+    line_end = len(text) if line_end < 0 else line_end
+    return any(
+        line_start <= s and e <= line_end and not (s < mention.end and mention.start < e)
+        for s, e in spans
+    )
+
+
 def _top(counter: Counter[str], snippets: dict[str, str], top: int) -> list[Example]:
     return [Example(text, count, snippets[text]) for text, count in counter.most_common(top)]
 
@@ -197,6 +221,7 @@ def evaluate(
     builder_name: str = "plain",
     min_labelled: int = DEFAULT_MIN_LABELLED,
     top: int = DEFAULT_TOP,
+    whole_documents: bool = False,
 ) -> EvaluationReport:
     """Run the extractor over annotated resumes and compare its mentions with the gold spans."""
     labelled_as_skill: Counter[str] = Counter(
@@ -217,12 +242,18 @@ def evaluate(
             if start < end:
                 gold.append((start, end, span))
         skill_spans = [(s, e) for s, e, g in gold if g.label in SKILL_LABELS]
+        # Several resumes were annotated only part way (some not at all): text after the last
+        # gold span of any label was never looked at, so mentions there are not scored.
+        annotated_end = max((e for _, e, _ in gold), default=0) if whole_documents is False else len(doc.text)
         other_spans = [(s, e) for s, e, g in gold if g.label not in SKILL_LABELS]
         began = time.perf_counter()
         mentions = extractor.extract(doc)
         elapsed += time.perf_counter() - began
         report.mentions += len(mentions)
         for mention in mentions:
+            if mention.start >= annotated_end:
+                report.unscored += 1
+                continue
             if mention.match == "fuzzy":
                 report.fuzzy += 1
             if mention.assertion != "asserted":
@@ -245,6 +276,7 @@ def evaluate(
                 and (
                     labelled_as_skill[key] >= min_labelled
                     or mention.section is SectionKind.SKILLS
+                    or (mention.context == "list" and _same_line_gold(doc.text, skill_spans, mention))
                 )
             )
             if is_gap:
@@ -289,8 +321,9 @@ def format_report(report: EvaluationReport) -> str:
     """A readable summary with the error lists."""
     lines = [
         f"documents: {report.documents} (built with {report.document_builder})",
-        f"mentions: {report.mentions} (asserted {report.asserted}, negated {report.negated}, "
-        f"aspirational {report.aspirational}, fuzzy {report.fuzzy})",
+        f"mentions: {report.mentions}; scored {report.mentions - report.unscored} (asserted "
+        f"{report.asserted}, negated {report.negated}, aspirational {report.aspirational}, "
+        f"fuzzy {report.fuzzy}); after the annotated part, not scored: {report.unscored}",
         f"precision strict: {report.precision_strict:.4f} "
         f"({report.true_positives}/{report.asserted})",
         f"annotation gaps: {report.annotation_gaps}",
@@ -330,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--plain", action="store_true", help="skip the loader: raw text, one OTHER section"
     )
+    parser.add_argument(
+        "--whole-documents",
+        action="store_true",
+        help="also score mentions after the last gold span of a resume (its unannotated rest)",
+    )
     return parser
 
 
@@ -349,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         builder_name=name,
         min_labelled=args.min_labelled,
         top=args.top,
+        whole_documents=args.whole_documents,
     )
     if args.json:
         print(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))

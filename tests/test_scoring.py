@@ -831,3 +831,24 @@ def test_fixture_ml_resumes_outscore_non_ml_on_every_level(
         for level in ("junior", "mid", "senior"):
             assert by_name[other][level] < by_name["mid_ml"][level], (other, level)
             assert by_name[other][level] < by_name["senior_ml"][level], (other, level)
+
+
+@pytest.mark.parametrize("name", ["senior_ml", "junior_ml"])
+def test_fixture_identity_change_keeps_scores(
+    name: str, fixture_text: Any, reference_date: date
+) -> None:
+    from matcher.pipeline import MatchOptions
+
+    matcher = _pipeline_or_skip()
+    options = MatchOptions(reference_date=reference_date)
+    original = fixture_text(name)
+    lines = original.split("\n")
+    # A different (and longer) name; a credential after the name ("…, PhD") is kept.
+    lines[0] = "Zainab Okonkwo-Van Der Berg" + lines[0][len(lines[0].split(",")[0]) :]
+    contact = next(i for i, line in enumerate(lines) if "@" in line)
+    lines[contact] = "z.okonkwo@mail.example.org | +44 20 7946 0000 | 221B Example Street, Leeds"
+    varied = "\n".join(lines).replace(" I ", " she ").replace("\nI ", "\nShe ")
+    first = matcher.match_text(original, options=options)
+    second = matcher.match_text(varied, options=options)
+    assert [(f.level, f.score) for f in second.fits] == [(f.level, f.score) for f in first.fits]
+    assert second.best_fit == first.best_fit
