@@ -20,10 +20,9 @@ from api.executor import build_executor
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routes import router
+from api.routes import ReferenceData, router
 from api.security import ApiKeyMiddleware, BodyLimitMiddleware
 from api.settings import Settings
-from api.worker import configured_matcher
 from matcher import __version__
 
 __all__ = ["OPEN_PATHS", "app", "create_app", "lifespan", "run"]
@@ -48,27 +47,19 @@ Uploaded documents are processed in memory and never stored or logged.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the matcher and start the match workers once; stop them on shutdown."""
     settings: Settings = app.state.settings
-    executor = build_executor(
-        settings.executor,
-        workers=settings.effective_pool_size,
-        timeout=settings.parse_timeout,
-        max_upload_bytes=settings.max_upload_bytes,
-    )
-    # The API process keeps its own matcher for the taxonomy/profile endpoints; it loads
-    # while the workers start, which takes the start-up from the sum of both to the longer one.
+    executor = build_executor(settings)
     try:
-        matcher, _ = await asyncio.gather(
-            asyncio.to_thread(configured_matcher, settings.max_upload_bytes), executor.start()
-        )
+        reference, _ = await asyncio.gather(asyncio.to_thread(ReferenceData.load), executor.start())
     except BaseException:
         await executor.close()
         raise
-    app.state.matcher = matcher
+    app.state.reference = reference
     app.state.executor = executor
     logger.info(
-        "ready: executor=%s pool_size=%d auth=%s",
+        "ready: executor=%s pool_size=%d sandbox=%s auth=%s",
         settings.executor,
         settings.effective_pool_size if settings.executor == "process" else 1,
+        "on" if settings.sandbox else "off",
         "on" if app.state.auth_enabled else "off",
     )
     try:
@@ -92,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.matcher = None
+    app.state.reference = None
     app.state.executor = None
     install_problem_handlers(app)
     app.include_router(router)

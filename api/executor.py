@@ -1,34 +1,51 @@
 """Where matching runs, behind one call: ``await executor.run(job)``.
 
-Matching is CPU-bound (PDF text, tokenising, fuzzy matching), so it never runs on the event
-loop. The default is a pool of worker processes that each load the matcher once; a thread
-mode exists for development and tests. Swapping in another isolation scheme (for example a
-sandboxed pool) means writing one more class with the same three methods.
+Two stages, both off the event loop:
 
-Time limits: each job gets ``timeout`` seconds from the moment a worker takes it. Inside the
-worker a SIGALRM interrupts Python code at the limit; if a native call hangs past a short
-grace period, the pool is killed and replaced, and the other jobs that were running in it are
-retried once in the new pool.
+1. parsing: uploaded file bytes become an ``ExtractedDocument`` in ``matcher.sandbox``'s
+   resource-limited parser processes (memory, CPU and wall-clock caps; a crashing or hanging
+   parser costs only that document). Text sent as JSON needs no parser.
+2. matching: the document is matched in a pool of worker processes that each hold a loaded
+   matcher (spaCy, taxonomy, profiles). A thread mode exists for development and tests.
+
+Time limits: each stage gets ``timeout`` seconds. The sandbox enforces its own. For matching,
+the clock starts when a worker takes the job; inside the worker a SIGALRM interrupts Python code
+at the limit, and if a native call hangs past a short grace period the pool is killed and
+replaced (the other jobs that were running in it are retried once in the new pool).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import math
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
-from api.worker import MatchJob, init_worker, run_job, timeout_message
+from api.jobs import MatchJob, init_in_worker, run_in_worker, timeout_message
+from api.settings import Settings
 from matcher.errors import ParseTimeoutError, ResourceLimitError
+from matcher.loaders import IngestLimits
+from matcher.sandbox import DocumentParser, ParserPool, SandboxLimits
 
-__all__ = ["MatchExecutor", "ProcessMatchExecutor", "ThreadMatchExecutor", "build_executor"]
+__all__ = [
+    "MatchExecutor",
+    "ProcessMatchExecutor",
+    "SandboxedParsing",
+    "ThreadMatchExecutor",
+    "build_executor",
+]
 
 logger = logging.getLogger("api.executor")
 
 # Extra time the API process waits past the worker's own alarm before it kills the worker.
 HARD_KILL_GRACE_SECONDS = 2.0
+
+ParserFactory = Callable[[], DocumentParser]
 
 
 class MatchExecutor(Protocol):
@@ -42,13 +59,48 @@ class MatchExecutor(Protocol):
     def ready(self) -> bool: ...
 
 
+class SandboxedParsing:
+    """Stage 1: turn a job's file bytes into a document with a ``DocumentParser``."""
+
+    def __init__(self, factory: ParserFactory | None, workers: int) -> None:
+        self.factory = factory
+        self.parser: DocumentParser | None = None
+        # The parser blocks a thread per document; bound the threads to the parser's workers.
+        self._slots = asyncio.Semaphore(workers)
+
+    async def start(self) -> None:
+        if self.factory is not None:
+            self.parser = await asyncio.to_thread(self.factory)
+
+    async def parse(self, job: MatchJob) -> MatchJob:
+        if self.parser is None or job.data is None:
+            return job
+        async with self._slots:
+            document = await asyncio.to_thread(self.parser.parse, job.data, filename=job.filename)
+        return dataclasses.replace(job, data=None, document=document)
+
+    def close(self) -> None:
+        parser, self.parser = self.parser, None
+        close = getattr(parser, "close", None)
+        if callable(close):
+            close()
+
+
 class ProcessMatchExecutor:
     """A process pool whose workers each hold a loaded matcher."""
 
-    def __init__(self, *, workers: int, timeout: float, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        timeout: float,
+        max_upload_bytes: int,
+        parser_factory: ParserFactory | None = None,
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.max_upload_bytes = max_upload_bytes
+        self.parsing = SandboxedParsing(parser_factory, workers)
         # forkserver: workers fork from a clean single-threaded server that has already
         # loaded the matcher, so they start fast without inheriting the API's threads.
         self._context = multiprocessing.get_context("forkserver")
@@ -63,22 +115,22 @@ class ProcessMatchExecutor:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=self._context,
-            initializer=init_worker,
+            initializer=init_in_worker,
             initargs=(self.max_upload_bytes, True),
         )
 
     async def start(self) -> None:
         self._pool = self._new_pool()
-        # Submitting one probe per worker starts every worker (and loads its matcher) now,
-        # not on the first requests.
+        # One probe per worker starts every worker now, not on the first requests.
         probes = [asyncio.wrap_future(self._pool.submit(_probe)) for _ in range(self.workers)]
-        await asyncio.gather(*probes)
+        await asyncio.gather(self.parsing.start(), *probes)
 
     @property
     def ready(self) -> bool:
         return self._pool is not None
 
     async def run(self, job: MatchJob) -> str:
+        job = await self.parsing.parse(job)
         async with self._slots:
             try:
                 return await self._run_once(job)
@@ -89,15 +141,15 @@ class ProcessMatchExecutor:
                     return await self._run_once(job)
                 except BrokenProcessPool:
                     raise ResourceLimitError(
-                        "the document made the parser crash; check that the file opens "
-                        "normally and export it again"
+                        "matching this document made the worker crash; check that the file "
+                        "opens normally and export it again"
                     ) from None
 
     async def _run_once(self, job: MatchJob) -> str:
         pool = self._current_pool()
         try:
             # submit() itself raises BrokenProcessPool once the pool has noticed a dead worker.
-            future = asyncio.wrap_future(pool.submit(run_job, job, self.timeout))
+            future = asyncio.wrap_future(pool.submit(run_in_worker, job, self.timeout))
             return await asyncio.wait_for(future, self.timeout + HARD_KILL_GRACE_SECONDS)
         except TimeoutError:
             logger.warning("match worker exceeded %.1f s; replacing the pool", self.timeout)
@@ -121,13 +173,14 @@ class ProcessMatchExecutor:
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
+        self.parsing.close()
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
     # ProcessPoolExecutor cannot cancel a running job; killing its processes is the only way
-    # to stop a hung native parser. shutdown() then reaps them without waiting on the jobs.
+    # to stop a hung native call. shutdown() then reaps them without waiting on the jobs.
     for process in list(pool._processes.values()):
         process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -138,22 +191,28 @@ def _probe() -> bool:
 
 
 class ThreadMatchExecutor:
-    """One background thread (PDF parsing is not thread-safe). For development and tests.
+    """Matching in one background thread (spaCy work is not shared between threads here).
 
-    A timed-out job cannot be stopped in a thread: the request gets its 422 on time, but the
+    A timed-out match cannot be stopped in a thread: the request gets its 422 on time, but the
     thread stays busy until the job ends. Use the process executor in production.
     """
 
-    def __init__(self, *, timeout: float, max_upload_bytes: int) -> None:
+    def __init__(
+        self, *, timeout: float, max_upload_bytes: int, parser_factory: ParserFactory | None = None
+    ) -> None:
         self.timeout = timeout
         self.max_upload_bytes = max_upload_bytes
+        self.parsing = SandboxedParsing(parser_factory, 1)
         self._threads: Executor | None = None
         self._slots = asyncio.Semaphore(1)
 
     async def start(self) -> None:
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._threads, init_worker, self.max_upload_bytes)
+        await asyncio.gather(
+            self.parsing.start(),
+            loop.run_in_executor(self._threads, init_in_worker, self.max_upload_bytes),
+        )
 
     @property
     def ready(self) -> bool:
@@ -162,9 +221,10 @@ class ThreadMatchExecutor:
     async def run(self, job: MatchJob) -> str:
         if self._threads is None:
             raise RuntimeError("the match executor is not started")
+        job = await self.parsing.parse(job)
         loop = asyncio.get_running_loop()
         async with self._slots:
-            future = loop.run_in_executor(self._threads, run_job, job)
+            future = loop.run_in_executor(self._threads, run_in_worker, job)
             try:
                 return await asyncio.wait_for(asyncio.shield(future), self.timeout)
             except TimeoutError:
@@ -172,13 +232,38 @@ class ThreadMatchExecutor:
 
     async def close(self) -> None:
         threads, self._threads = self._threads, None
+        self.parsing.close()
         if threads is not None:
             await asyncio.to_thread(threads.shutdown, wait=True, cancel_futures=True)
 
 
-def build_executor(
-    kind: str, *, workers: int, timeout: float, max_upload_bytes: int
-) -> MatchExecutor:
-    if kind == "thread":
-        return ThreadMatchExecutor(timeout=timeout, max_upload_bytes=max_upload_bytes)
-    return ProcessMatchExecutor(workers=workers, timeout=timeout, max_upload_bytes=max_upload_bytes)
+def sandbox_factory(settings: Settings) -> ParserFactory:
+    """Parser processes with the service's limits: one per matching worker."""
+    limits = SandboxLimits(
+        memory_bytes=settings.parser_memory_bytes,
+        cpu_seconds=max(1, math.ceil(settings.parse_timeout)),
+        wall_seconds=settings.parse_timeout,
+    )
+    ingest = dataclasses.replace(IngestLimits(), max_bytes=settings.max_upload_bytes)
+    workers = settings.effective_pool_size if settings.executor == "process" else 1
+
+    def factory() -> DocumentParser:
+        return ParserPool(workers=workers, limits=limits, ingest_limits=ingest)
+
+    return factory
+
+
+def build_executor(settings: Settings) -> MatchExecutor:
+    factory = sandbox_factory(settings) if settings.sandbox else None
+    if settings.executor == "thread":
+        return ThreadMatchExecutor(
+            timeout=settings.parse_timeout,
+            max_upload_bytes=settings.max_upload_bytes,
+            parser_factory=factory,
+        )
+    return ProcessMatchExecutor(
+        workers=settings.effective_pool_size,
+        timeout=settings.parse_timeout,
+        max_upload_bytes=settings.max_upload_bytes,
+        parser_factory=factory,
+    )

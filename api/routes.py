@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -19,15 +20,15 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from api.executor import MatchExecutor
+from api.jobs import MatchJob
 from api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from api.metrics import ApiMetrics
 from api.problems import problem_responses
 from api.settings import Settings
-from api.worker import MatchJob
 from matcher.errors import DocumentError, MatcherError, OptionError, ProfileError
 from matcher.models import MatchResult
-from matcher.pipeline import Matcher
-from matcher.profiles import Profile
+from matcher.profiles import Profile, load_profiles
+from skills.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["NDJSON_MEDIA_TYPE", "router"]
 
@@ -55,11 +56,27 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-def loaded_matcher(request: Request) -> Matcher:
-    matcher: Matcher | None = getattr(request.app.state, "matcher", None)
-    if matcher is None:
+@dataclass(frozen=True)
+class ReferenceData:
+    """What the API process itself needs: the shipped taxonomy and profiles, for browsing.
+
+    The matcher (spaCy and the extractor) lives only in the workers.
+    """
+
+    taxonomy: Taxonomy
+    profiles: tuple[Profile, ...]
+
+    @classmethod
+    def load(cls) -> ReferenceData:
+        taxonomy = load_taxonomy()
+        return cls(taxonomy=taxonomy, profiles=load_profiles(taxonomy=taxonomy))
+
+
+def reference_data(request: Request) -> ReferenceData:
+    reference: ReferenceData | None = getattr(request.app.state, "reference", None)
+    if reference is None:
         raise HTTPException(503, detail="the matcher is still loading; retry in a few seconds")
-    return matcher
+    return reference
 
 
 def match_executor(request: Request) -> MatchExecutor:
@@ -75,7 +92,7 @@ def app_metrics(request: Request) -> ApiMetrics:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-MatcherDep = Annotated[Matcher, Depends(loaded_matcher)]
+ReferenceDep = Annotated[ReferenceData, Depends(reference_data)]
 ExecutorDep = Annotated[MatchExecutor, Depends(match_executor)]
 MetricsDep = Annotated[ApiMetrics, Depends(app_metrics)]
 
@@ -347,8 +364,8 @@ class TaxonomySummary(BaseModel):
     summary="The skill taxonomy in use",
     tags=["reference"],
 )
-async def taxonomy(matcher: MatcherDep) -> TaxonomySummary:
-    tax = matcher.taxonomy
+async def taxonomy(reference: ReferenceDep) -> TaxonomySummary:
+    tax = reference.taxonomy
     per_category: dict[str, int] = {}
     for node in tax.nodes.values():
         per_category[node.category] = per_category.get(node.category, 0) + 1
@@ -386,7 +403,7 @@ class ProfileSummary(BaseModel):
     summary="The shipped requirement profiles",
     tags=["reference"],
 )
-async def profiles(matcher: MatcherDep) -> list[ProfileSummary]:
+async def profiles(reference: ReferenceDep) -> list[ProfileSummary]:
     return [
         ProfileSummary(
             id=p.id,
@@ -396,7 +413,7 @@ async def profiles(matcher: MatcherDep) -> list[ProfileSummary]:
             description=p.description,
             requirements=len(p.requirements),
         )
-        for p in matcher.profiles
+        for p in reference.profiles
     ]
 
 
@@ -407,12 +424,12 @@ async def profiles(matcher: MatcherDep) -> list[ProfileSummary]:
     summary="One requirement profile, in full",
     tags=["reference"],
 )
-async def profile(level: str, matcher: MatcherDep) -> Profile:
+async def profile(level: str, reference: ReferenceDep) -> Profile:
     """Look a profile up by level (junior, mid, senior) or by profile id."""
-    for candidate in matcher.profiles:
+    for candidate in reference.profiles:
         if level in (candidate.level, candidate.id):
             return candidate
-    known = ", ".join(p.level for p in matcher.profiles)
+    known = ", ".join(p.level for p in reference.profiles)
     raise HTTPException(404, detail=f"no profile for level {level!r}; known levels: {known}")
 
 
@@ -442,12 +459,12 @@ async def healthz() -> Health:
     summary="Readiness",
     tags=["operations"],
 )
-async def readyz(matcher: MatcherDep, executor: ExecutorDep) -> Readiness:
+async def readyz(reference: ReferenceDep, executor: ExecutorDep) -> Readiness:
     """Data loaded and match workers running."""
     return Readiness(
         status="ready",
-        taxonomy=matcher.taxonomy.version,
-        profiles={p.id: p.version for p in matcher.profiles},
+        taxonomy=reference.taxonomy.version,
+        profiles={p.id: p.version for p in reference.profiles},
     )
 
 

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         le=64,
         description="Matching processes per API worker; default: CPU count / API workers.",
     )
+    sandbox: bool = Field(
+        default=True,
+        description="Parse uploads in resource-limited processes (matcher.sandbox).",
+    )
+    parser_memory_bytes: int = Field(
+        default=512 * MiB, ge=128 * MiB, description="Address-space cap of a parser process."
+    )
     parse_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Seconds one document may take to parse and match."
     )

@@ -1,8 +1,8 @@
 """What runs inside a matching worker: one job in, the result's JSON out.
 
-Kept free of FastAPI imports so worker processes start lean. A job is a plain picklable
-dataclass; the result travels back as the JSON text of ``MatchResult`` (exactly what the API
-returns), which is far cheaper to pickle than the model.
+Only worker processes (and the thread executor) import this module: it pulls in the matcher,
+spaCy included. The result travels back as the JSON text of ``MatchResult`` (exactly what the
+API returns), which is far cheaper to pickle than the model.
 """
 
 from __future__ import annotations
@@ -11,32 +11,17 @@ import dataclasses
 import signal
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 from types import FrameType
 from typing import Any
 
 import yaml
 
+from api.jobs import MatchJob, timeout_message
 from matcher.errors import ParseTimeoutError, ProfileError, ResourceLimitError
 from matcher.pipeline import Matcher, MatchOptions
 from matcher.profiles import Profile, load_profile
 
-__all__ = ["MatchJob", "init_worker", "parse_profile_document", "run_job", "timeout_message"]
-
-
-@dataclass(frozen=True)
-class MatchJob:
-    """One resume to match: file bytes or text, plus the caller's options."""
-
-    data: bytes | None = None
-    text: str | None = None
-    filename: str | None = None
-    levels: tuple[str, ...] | None = None
-    reference_date: date | None = None
-    include_text: bool = False
-    profile: str | Mapping[str, Any] | None = None
-    """A custom requirement profile: a JSON/YAML document, or an already parsed mapping."""
+__all__ = ["configured_matcher", "init_worker", "parse_profile_document", "run_job"]
 
 
 _matcher: Matcher | None = None
@@ -76,7 +61,9 @@ def run_job(job: MatchJob, timeout: float | None = None) -> str:
                 profiles=_custom_profiles(job.profile, matcher),
                 include_text=job.include_text,
             )
-            if job.data is not None:
+            if job.document is not None:
+                result = matcher.match_document(job.document, options=options)
+            elif job.data is not None:
                 result = matcher.match_bytes(job.data, filename=job.filename, options=options)
             else:
                 result = matcher.match_text(job.text or "", options=options)
@@ -133,10 +120,3 @@ class _time_limit:
 
     def _expire(self, signum: int, frame: FrameType | None) -> None:
         raise ParseTimeoutError(timeout_message(self.seconds or 0.0))
-
-
-def timeout_message(seconds: float) -> str:
-    return (
-        f"parsing and matching took longer than {seconds:g} s; the file may be damaged or "
-        "unusually complex: try a simpler export (e.g. 'Save as PDF' from a word processor)"
-    )

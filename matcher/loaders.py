@@ -1,9 +1,9 @@
 """Turn an uploaded file into cleaned resume text plus sections.
 
 The type comes from the bytes, never from the file name alone: PDF (pypdfium2), DOCX
-(python-docx), HTML (the standard library parser), Markdown and plain text. Every way a file can be
-unusable ends in one of the errors of :mod:`matcher.errors` with a message that says what to do.
-This is the only module that imports the PDF and DOCX libraries; both are imported on first use so
+(python-docx), HTML (lxml's HTML parser), Markdown and plain text. Every way a file can be unusable
+ends in one of the errors of :mod:`matcher.errors` with a message that says what to do. This is
+the only module that imports the PDF, DOCX and HTML libraries; they are imported on first use so
 that commands which never read a file start quickly.
 """
 
@@ -58,6 +58,8 @@ class IngestLimits:
 
 
 _SUPPORTED_HINT = "upload the resume as PDF, DOCX or plain text"
+_RESAVE_HINT = "open it in Word or LibreOffice, save it as DOCX or PDF and upload that"
+_IMAGE_HINT = f"{_SUPPORTED_HINT} (for a scan or photo, export the original or run OCR first)"
 
 # A DOCX is a ZIP archive; these caps are checked on its directory before anything is inflated.
 _DOCX_MAX_ENTRIES = 2_000
@@ -66,6 +68,7 @@ _DOCX_MAX_RATIO = 100  # for entries over _DOCX_RATIO_MIN_SIZE: deflate rarely b
 _DOCX_RATIO_MIN_SIZE = 10 * 1024 * 1024
 _DOCX_READ_CHUNK = 64 * 1024
 _DOCX_MAX_DEPTH = 200  # nesting of XML elements we walk (tables in tables in text boxes ...)
+_DOCX_MAX_ELEMENTS = 300_000  # a two-page resume has about 5,000; each costs Python time
 
 
 def load_document(
@@ -105,36 +108,37 @@ def document_from_text(
 # ----------------------------------------------------------------------------- type detection
 
 
-# Signatures of formats people upload by mistake, with a description for the error message.
-_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word 97-2003 (.doc) or other legacy Office file"),
-    (b"{\\rtf", "a Rich Text Format (RTF) file"),
-    (b"%!PS", "a PostScript file"),
-    (b"AT&TFORM", "a DjVu document"),
-    (b"\x7fELF", "a program (ELF executable)"),
-    (b"\xca\xfe\xba\xbe", "a compiled program"),
-    (b"\x00asm", "a WebAssembly module"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"BZh91AY&SY", "a bzip2-compressed file"),
-    (b"\xfd7zXZ\x00", "an XZ-compressed file"),
-    (b"\x28\xb5\x2f\xfd", "a Zstandard-compressed file"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-    (b"OggS", "an audio file"),
-    (b"ID3", "an MP3 audio file"),
-    (b"fLaC", "an audio file"),
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office container
+# Signatures of formats people upload by mistake: what it is and what to do, for the message.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", _IMAGE_HINT),
+    (b"\xff\xd8\xff", "a JPEG image", _IMAGE_HINT),
+    (b"GIF87a", "a GIF image", _IMAGE_HINT),
+    (b"GIF89a", "a GIF image", _IMAGE_HINT),
+    (b"II*\x00", "a TIFF image", _IMAGE_HINT),
+    (b"MM\x00*", "a TIFF image", _IMAGE_HINT),
+    (_OLE_SIGNATURE, "an old Word 97-2003 (.doc) or other legacy Office file", _RESAVE_HINT),
+    (b"{\\rtf", "a Rich Text Format (RTF) file", _RESAVE_HINT),
+    (b"%!PS", "a PostScript file", "convert it to PDF and upload that"),
+    (b"AT&TFORM", "a DjVu document", _SUPPORTED_HINT),
+    (b"\x7fELF", "a program (ELF executable)", _SUPPORTED_HINT),
+    (b"\xca\xfe\xba\xbe", "a compiled program", _SUPPORTED_HINT),
+    (b"\x00asm", "a WebAssembly module", _SUPPORTED_HINT),
+    (b"\x1f\x8b", "a gzip-compressed file", _SUPPORTED_HINT),
+    (b"BZh91AY&SY", "a bzip2-compressed file", _SUPPORTED_HINT),
+    (b"\xfd7zXZ\x00", "an XZ-compressed file", _SUPPORTED_HINT),
+    (b"\x28\xb5\x2f\xfd", "a Zstandard-compressed file", _SUPPORTED_HINT),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", _SUPPORTED_HINT),
+    (b"Rar!\x1a\x07", "a RAR archive", _SUPPORTED_HINT),
+    (b"SQLite format 3\x00", "an SQLite database", _SUPPORTED_HINT),
+    (b"OggS", "an audio file", _SUPPORTED_HINT),
+    (b"ID3", "an MP3 audio file", _SUPPORTED_HINT),
+    (b"fLaC", "an audio file", _SUPPORTED_HINT),
 )  # fmt: skip
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _PDF_MAGIC = b"%PDF-"
 _PDF_MAGIC_WINDOW = 1024  # readers accept junk before the header; so do we, within limits
-_OLE_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_OLE_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # Office's encrypted container
 
 _EXTENSION_TYPES = {
     ".pdf": MediaType.PDF,
@@ -192,26 +196,35 @@ def _sniff_binary(data: bytes, *, claimed: MediaType | None) -> MediaType | None
     """PDF or DOCX from magic bytes; None when the bytes may be text; raises for other formats."""
     if data.startswith(_ZIP_SIGNATURES):
         return _sniff_zip(data, named_docx=claimed is MediaType.DOCX)
-    for signature, description in _BINARY_SIGNATURES:
+    if data.startswith(_OLE_SIGNATURE) and _OLE_ENCRYPTED_STREAM in data:
+        raise EncryptedDocumentError(
+            "the Office document is password-protected: remove the password in Word"
+            " (File > Info > Protect Document), save it as DOCX or PDF and try again"
+        )
+    for signature, description, advice in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise _unsupported(description, encrypted_office=_OLE_ENCRYPTED_STREAM in data)
+            raise _unsupported(description, advice)
     media = _sniff_media_container(data)
     if media is not None:
-        raise _unsupported(media)
+        raise _unsupported(*media)
     if data.startswith(b"MZ") and b"\x00" in data[:64]:
-        raise _unsupported("a Windows program")
+        raise _unsupported("a Windows program", _SUPPORTED_HINT)
     # Only after the signatures at offset 0: an archive can hold a PDF in its first kilobyte.
     if _PDF_MAGIC in data[:_PDF_MAGIC_WINDOW]:
         return MediaType.PDF
     return None
 
 
-def _sniff_media_container(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
-        return {b"WEBP": "a WebP image", b"WAVE": "an audio file"}.get(data[8:12], "a video file")
+def _sniff_media_container(data: bytes) -> tuple[str, str] | None:
+    """RIFF and ISO media files: their type sits after a size field, not at offset 0."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "a WebP image", _IMAGE_HINT
+    if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
+        return "an audio or video file", _SUPPORTED_HINT
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"avif"):
+        return "a HEIC/AVIF photo", _IMAGE_HINT
     if data[4:8] == b"ftyp":
-        is_photo = data[8:12] in (b"heic", b"heix", b"mif1", b"avif")
-        return "a HEIC/AVIF photo" if is_photo else "a video file"
+        return "a video file", _SUPPORTED_HINT
     return None
 
 
@@ -219,7 +232,10 @@ def _sniff_zip(data: bytes, *, named_docx: bool) -> MediaType:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(100)  # bounded: the entry could be a bomb
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
         raise MalformedDocumentError(
             "the file looks like a DOCX (ZIP) document but it is damaged or incomplete:"
@@ -233,26 +249,18 @@ def _sniff_zip(data: bytes, *, named_docx: bool) -> MediaType:
             " document): save the resume again from Word and upload the new file"
         )
     if any(name.startswith("xl/") for name in names):
-        raise _unsupported("an Excel spreadsheet")
+        raise _unsupported("an Excel spreadsheet", _SUPPORTED_HINT)
     if any(name.startswith("ppt/") for name in names):
-        raise _unsupported("a PowerPoint presentation")
+        raise _unsupported("a PowerPoint presentation", _SUPPORTED_HINT)
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
-        raise _unsupported("an OpenDocument (LibreOffice .odt) file; save it as DOCX or PDF and")
+        raise _unsupported("an OpenDocument (LibreOffice .odt) file", _RESAVE_HINT)
     if mimetype.startswith(b"application/epub"):
-        raise _unsupported("an EPUB e-book")
-    raise _unsupported("a ZIP archive; upload the resume file itself, not an archive, and")
+        raise _unsupported("an EPUB e-book", _SUPPORTED_HINT)
+    raise _unsupported("a ZIP archive", "upload the resume file itself, not an archive")
 
 
-def _unsupported(description: str, *, encrypted_office: bool = False) -> DocumentError:
-    if encrypted_office:
-        return EncryptedDocumentError(
-            "the Office document is password-protected: remove the password in Word"
-            " (File > Info > Protect Document), save as DOCX or PDF and try again"
-        )
-    advice = f"{_SUPPORTED_HINT}"
-    if "image" in description or "photo" in description:
-        advice += " (for a scan or photo, export the original document or run OCR first)"
-    return UnsupportedTypeError(f"this looks like {description}; {advice}")
+def _unsupported(description: str, advice: str) -> UnsupportedTypeError:
+    return UnsupportedTypeError(f"this looks like {description}: {advice}")
 
 
 def _sniff_text(text: str, *, filename_type: MediaType | None) -> MediaType:
@@ -441,10 +449,11 @@ _MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE)
 # Patterns that start with a run of blanks begin only where the run begins ((?<![ \t])):
 # otherwise each of n blanks on a long line would start a scan of the rest, O(n**2).
 _MD_CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.MULTILINE)
-_MD_RULE_OR_UNDERLINE = re.compile(r"^ {0,3}(?:[-=*_][ \t]*){3,}$", re.MULTILINE)
-# One character class per line (two adjacent ones that overlap backtrack cubically on a line of
-# blanks); the "---" a divider needs is checked on the match (see _drop_table_divider).
-_MD_TABLE_DIVIDER = re.compile(r"^[ \t:|-]*-[ \t:|-]*$", re.MULTILINE)
+# Rules ("---", "* * *"), setext underlines ("===") and table dividers ("|---|:--|"): a line of
+# nothing but these characters. One possessive class, so a long line of dashes ending in a letter
+# fails in one pass (two overlapping classes around a "-" backtrack quadratically on it); what the
+# line must contain to count is checked on the match (see _drop_decoration_line).
+_MD_DECORATION_LINE = re.compile(r"^[-=*_:| \t]++$", re.MULTILINE)
 _MD_BLOCKQUOTE = re.compile(r"^ {0,3}>[ \t]?", re.MULTILINE)
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
 _MD_REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
@@ -457,8 +466,11 @@ _MD_EMPHASIS_STAR = re.compile(r"(?<![\w*\\])\*(?=\S)|(?<=[^\s\\])\*(?![\w*])")
 _MD_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)|(?<=[^\s\\])_(?!\w)")
 
 
-def _drop_table_divider(match: re.Match[str]) -> str:
-    return "" if "---" in match.group() else match.group()
+def _drop_decoration_line(match: re.Match[str]) -> str:
+    marks = match.group().replace(" ", "").replace("\t", "")
+    is_rule = len(marks) >= 3 and len(set(marks)) == 1 and marks[0] in "-=*_"
+    is_table_divider = "---" in marks and set(marks) <= set("-:|")
+    return "" if is_rule or is_table_divider else match.group()
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -470,8 +482,7 @@ def markdown_to_text(markdown: str) -> str:
     text = markdown.replace("\r\n", "\n").replace("\r", "\n")
     text = _MD_FENCE.sub("", text)
     text = _MD_LINK_DEFINITION.sub("", text)
-    text = _MD_TABLE_DIVIDER.sub(_drop_table_divider, text)
-    text = _MD_RULE_OR_UNDERLINE.sub("", text)
+    text = _MD_DECORATION_LINE.sub(_drop_decoration_line, text)
     text = _MD_HEADING.sub("", text)
     text = _MD_CLOSING_HASHES.sub("", text)
     text = _MD_BLOCKQUOTE.sub("", text)
@@ -646,24 +657,30 @@ def _pdf_page_text(document: Any, index: int, pdfium_error: type[Exception]) -> 
     """The text of one page, or None when PDFium cannot load it (the other pages may be fine)."""
     try:
         page = document[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                return _textpage_text(textpage, rotation=page.get_rotation())
+            finally:
+                textpage.close()
+        finally:
+            page.close()
     except pdfium_error:
         return None
-    try:
-        textpage = page.get_textpage()
-        try:
-            return _textpage_text(textpage, rotation=page.get_rotation())
-        finally:
-            textpage.close()
-    finally:
-        page.close()
 
 
 def _textpage_text(textpage: Any, *, rotation: int) -> str:
     """Page text in reading order, splitting side-by-side columns that PDFium read as one."""
     text: str = textpage.get_text_bounded()
-    if rotation != 0 or text.count("\n") < _MIN_LINES_FOR_COLUMNS:
+    lines = text.count("\n") + 1
+    if rotation != 0 or lines < _MIN_LINES_FOR_COLUMNS:
         return text
-    split = find_column_split(_text_boxes(textpage))
+    box_count: int = textpage.count_rects()
+    if box_count - lines < _MIN_SIDE_BY_SIDE_PAIRS:
+        return text  # every side-by-side pair needs a line with two runs: too few runs for that
+    if box_count > _MAX_BOXES_FOR_COLUMNS:
+        return text  # no resume page has this many runs; keep the search cheap on hostile pages
+    split = find_column_split([Box(*textpage.get_rect(index)) for index in range(box_count)])
     if split is None:
         return text
     parts = _read_columns(textpage, split)
@@ -705,11 +722,7 @@ class _ColumnTexts(NamedTuple):
 _MIN_LINES_FOR_COLUMNS = 6
 _MIN_GUTTER = 14.0  # points: wider than any word gap, narrower than a column gutter
 _MIN_SIDE_BY_SIDE_PAIRS = 3
-
-
-def _text_boxes(textpage: Any) -> list[Box]:
-    count: int = textpage.count_rects()
-    return [Box(*textpage.get_rect(index)) for index in range(count)]
+_MAX_BOXES_FOR_COLUMNS = 1_000  # the gutter search is quadratic in side-by-side pairs
 
 
 def find_column_split(boxes: Sequence[Box]) -> ColumnSplit | None:
@@ -725,7 +738,7 @@ def find_column_split(boxes: Sequence[Box]) -> ColumnSplit | None:
     gaps = [
         (first.right, second.left, first, second)
         for first, second in zip(boxes, boxes[1:], strict=False)
-        if _same_line(first, second) and second.left - first.right >= _MIN_GUTTER
+        if second.left - first.right >= _MIN_GUTTER and _same_line(first, second)
     ]
     if len(gaps) < _MIN_SIDE_BY_SIDE_PAIRS:
         return None
@@ -828,34 +841,31 @@ _PAGE_NUMBER_FOOTER = re.compile(r"(?i)\bpage\b|\bof\b|[\d\s/|.-]")
 def _read_docx(data: bytes) -> _RawText:
     checked = _checked_docx_copy(data)
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(checked))
         return _RawText(_docx_text(document))
+    except DocumentError:
+        raise
     except ValueError as error:
         if "content type" in str(error):  # python-docx's words for .docm/.dotx packages
             raise UnsupportedTypeError(
                 "this is a Word template or macro-enabled document, not a .docx:"
                 " save it as a regular Word document (.docx) or PDF and try again"
             ) from error
-        raise _docx_damaged(error) from error
+        raise _docx_damaged() from error
     except (RecursionError, MemoryError) as error:
         raise ResourceLimitError(
             "the Word document is too deeply nested or too large to read safely:"
             " save it as PDF and try again"
         ) from error
-    except DocumentError:
-        raise
-    except (PackageNotFoundError, KeyError, zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise _docx_damaged(error) from error
     except Exception as error:
-        # lxml and python-docx raise many types on hostile input (XMLSyntaxError,
-        # AttributeError, IndexError ...); all of them mean the same thing to the user.
-        raise _docx_damaged(error) from error
+        # python-docx and lxml raise many types on damaged input (PackageNotFoundError,
+        # KeyError, XMLSyntaxError, AttributeError ...); they all mean the same to the user.
+        raise _docx_damaged() from error
 
 
-def _docx_damaged(error: BaseException) -> MalformedDocumentError:
+def _docx_damaged() -> MalformedDocumentError:
     return MalformedDocumentError(
         "the Word document is damaged and cannot be read: open it in Word and save it again"
         " (or export it as PDF), then upload the new file"
@@ -884,7 +894,7 @@ def _checked_docx_copy(data: bytes) -> bytes:
     except DocumentError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
-        raise _docx_damaged(error) from error
+        raise _docx_damaged() from error
     return copy.getvalue()
 
 
@@ -961,34 +971,42 @@ def _dedupe(texts: Iterable[str]) -> Iterator[str]:
 
 
 def _element_text(element: Any) -> str:
-    parts: list[str] = []
-    _collect_docx_text(element, parts, depth=0)
-    return "".join(parts)
+    walker = _DocxTextWalker()
+    walker.walk(element, depth=0)
+    return "".join(walker.parts)
 
 
-def _collect_docx_text(element: Any, parts: list[str], depth: int) -> None:
-    """Append the visible text under ``element``: one line per paragraph and per table cell."""
-    if depth > _DOCX_MAX_DEPTH:
-        raise ResourceLimitError(
-            "the Word document is nested too deeply to read safely: save it as PDF and try again"
-        )
-    tag = element.tag
-    if not isinstance(tag, str) or tag in _DOCX_SKIPPED:
-        return  # comments and processing instructions have callable tags in lxml
-    if tag == f"{_W}t":
-        parts.append(element.text or "")
-        return
-    if tag in _DOCX_CHARACTERS:
-        parts.append(_DOCX_CHARACTERS[tag])
-        return
-    if tag == f"{_W}tc" and _is_merged_continuation(element):
-        return  # a vertically merged cell repeats the cell above it
-    if tag == f"{_W}p" and _is_list_paragraph(element):
-        parts.append("• ")
-    for child in element:
-        _collect_docx_text(child, parts, depth + 1)
-    if tag in (f"{_W}p", f"{_W}tc"):
-        parts.append("\n")
+class _DocxTextWalker:
+    """Collects visible text in document order: one line per paragraph and per table cell."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self._elements_left = _DOCX_MAX_ELEMENTS
+
+    def walk(self, element: Any, depth: int) -> None:
+        self._elements_left -= 1
+        if depth > _DOCX_MAX_DEPTH or self._elements_left < 0:
+            raise ResourceLimitError(
+                "the Word document is nested too deeply or holds too many elements to read"
+                " safely: save it as PDF and try again"
+            )
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _DOCX_SKIPPED:
+            return  # comments and processing instructions have callable tags in lxml
+        if tag == f"{_W}t":
+            self.parts.append(element.text or "")
+            return
+        if tag in _DOCX_CHARACTERS:
+            self.parts.append(_DOCX_CHARACTERS[tag])
+            return
+        if tag == f"{_W}tc" and _is_merged_continuation(element):
+            return  # a vertically merged cell repeats the cell above it
+        if tag == f"{_W}p" and _is_list_paragraph(element):
+            self.parts.append("• ")
+        for child in element:
+            self.walk(child, depth + 1)
+        if tag in (f"{_W}p", f"{_W}tc"):
+            self.parts.append("\n")
 
 
 def _is_merged_continuation(cell: Any) -> bool:

@@ -96,6 +96,10 @@ _NAME_TO_KIND: dict[str, SectionKind] = {
 _SQUASHED_NAME_TO_KIND: dict[str, SectionKind] = {
     name.replace(" ", ""): kind for name, kind in _NAME_TO_KIND.items()
 }
+# Every word of every name, squashed forms included: a heading has at least one of them.
+_HEADING_WORDS = frozenset(
+    word for name in _NAME_TO_KIND for word in (*name.split(), name.replace(" ", ""))
+)
 
 _LINE = re.compile(r"[^\n]+")
 _MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
@@ -134,6 +138,8 @@ def classify_heading(line: str) -> SectionKind | None:
     if first_letter is None or not first_letter.group().isupper():
         return None  # a wrapped sentence can end on "projects"; headings start with a capital
     words = _normalise(stripped)
+    if _HEADING_WORDS.isdisjoint(words) and not all(len(word) == 1 for word in words):
+        return None  # cheap exit for the many short lines that name no section at all
     if len(words) > _MAX_HEADING_WORDS and all(len(word) == 1 for word in words):
         words = ["".join(words)]  # letter-spaced: "E X P E R I E N C E"
     if not words or len(words) > _MAX_HEADING_WORDS:
@@ -148,7 +154,7 @@ def _iter_headings(text: str) -> Iterator[tuple[int, SectionKind, str]]:
         if kind is not None:
             yield match.start(), kind, line.strip()
             continue
-        label = _INLINE_CAPS_LABEL.match(line)
+        label = _INLINE_CAPS_LABEL.match(line) if line[:1].isupper() else None
         if label is not None:
             kind = classify_heading(label.group(1))
             if kind is not None and kind is not SectionKind.OTHER:

@@ -20,8 +20,8 @@ _NEWLINES = "\r\n", "\r", "\v", "\f", "\x85", "\u2028", "\u2029"
 # Glyphs that resume templates use as list markers; PDF extraction never yields U+2022 itself:
 # LaTeX bullets come out as U+0088 and Word symbol-font bullets as the private-use U+F0B7.
 _BULLET_GLYPHS = (
-    "\u0088\u00a7\u2022\u2023\u2043\u2219\u25a0\u25a1\u25aa\u25ab\u25b8\u25b9\u25ba\u25b6\u25c6"
-    "\u25c7\u25cb\u25cf\u25e6\u2605\u2606\u2666\u2713\u2714\u2756\u2794\u27a2\u27a4\u29bf\u2b9a"
+    "\u0088\u2022\u2023\u2043\u2219\u25a0\u25a1\u25aa\u25ab\u25b8\u25b9\u25ba\u25b6\u25c6"
+    "\u25c7\u25cb\u25cf\u25e6\u2666\u2713\u2714\u2756\u2794\u27a2\u27a4\u29bf\u2b9a"
     "\uf06e\uf071\uf076\uf0a7\uf0b7\uf0d8\uf0e0\uf0fc"
 )
 _DASH_LIKE_HYPHENS = "\u2010\u2011"  # typographic hyphens that break matching of "scikit-learn"
@@ -61,9 +61,9 @@ _CHARS_TO_TRANSLATE = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))
 # Patterns that start with a literal character let the regex engine skip ahead quickly; that is
 # why these are written "  +" and "\n\n\n+" rather than " {2,}" and "\n{3,}" (5-10x faster).
 _SPACE_RUN = re.compile("  +")
+# Matched after a newline (the text gets one in front) rather than with "^" and MULTILINE.
 # "-", "*" and "+" count only before a space; an en dash is left alone because a wrapped date
 # range ("2019\n– 2021") starts a line with one.
-# Matched after a newline (the text gets one in front) rather than with "^" and MULTILINE.
 _LINE_START_BULLET = re.compile(r"\n(?:•|[-*+](?= ))(?: |\n(?=[^\n•]))?")
 _BLANK_LINE_RUN = re.compile("\n\n\n+")
 

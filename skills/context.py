@@ -46,6 +46,7 @@ class ExtractionCues:
     list_connectors: frozenset[str]
     role_nouns: frozenset[str]
     title_exempt_categories: frozenset[str]
+    non_anchor_categories: frozenset[str]
     company_suffixes: frozenset[str]
     verb_hints: frozenset[str]
     ordinary_followers: frozenset[str]
@@ -109,6 +110,7 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
         list_connectors=_words(data, "list_connectors", path),
         role_nouns=_words(data, "role_nouns", path),
         title_exempt_categories=_words(data, "title_exempt_categories", path),
+        non_anchor_categories=_words(data, "non_anchor_categories", path),
         company_suffixes=_words(data, "company_suffixes", path),
         verb_hints=_words(data, "verb_hints", path),
         ordinary_followers=_words(data, "ordinary_followers", path),
@@ -121,11 +123,11 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
 
 # ----------------------------------------------------------------------------- lines and lists
 
-# A line label is a short lead-in before a colon: "Languages:", "Tools & platforms:".
-_LABEL = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s*(?=\S)")
-_BULLET_LEAD = re.compile(r"^\s*(?:[•\-*+–>o]\s+|\d{1,2}[.)]\s+)")
-_ITEM_SPLIT = re.compile(r"\s*(?:[,;|•·]|\s/\s|\t)\s*")
-_WORD = re.compile(r"[^\W_][\w+#.\-/']*")
+_BULLETS = frozenset("•-*+–>·")
+_NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
+_SEPARATORS = re.compile(r"[,;|•·\t]|\s/\s")
+_STRIP = ".,;:()[]{}'\"!?"
+MAX_LABEL_CHARS = 40
 MAX_LIST_ITEM_WORDS = 4
 MIN_PROSE_WORDS = 6
 
@@ -135,7 +137,7 @@ class LineShape:
     """What one line of the resume looks like, judged once per line."""
 
     label: str | None
-    """The lead-in before a colon, lower-cased, when the line has one."""
+    """The lead-in before a colon, lower-cased, when the line has one ("languages")."""
     body_start: int
     """Offset of the text after the bullet and label, relative to the line start."""
     items: tuple[tuple[int, int, int], ...]
@@ -144,35 +146,41 @@ class LineShape:
     has_verb: bool
 
 
+def _skip_bullet(line: str) -> int:
+    start = len(line) - len(line.lstrip())
+    if start < len(line) and line[start] in _BULLETS and line[start + 1 : start + 2].isspace():
+        return start + 2
+    numbered = _NUMBERED.match(line, start)
+    return numbered.end() if numbered else start
+
+
 def line_shape(line: str, verb_hints: frozenset[str]) -> LineShape:
-    """Split a line into bullet, label and items; count words and look for verbs."""
-    body_start = 0
-    lead = _BULLET_LEAD.match(line)
-    if lead:
-        body_start = lead.end()
+    """Split a line into bullet, label and items; count words and look for verbs.
+
+    Plain string operations only: this runs for every line that holds a mention.
+    """
+    body_start = _skip_bullet(line)
     label: str | None = None
-    labelled = _LABEL.match(line, body_start)
-    if labelled and len(labelled.group(1).split()) <= MAX_LIST_ITEM_WORDS:
-        label = labelled.group(1).casefold()
-        body_start = labelled.end()
+    colon = line.find(":", body_start, body_start + MAX_LABEL_CHARS + 1)
+    if colon > body_start and line[colon + 1 : colon + 2] in (" ", "\t", ""):
+        lead = line[body_start:colon].strip()
+        if lead and len(lead.split()) <= MAX_LIST_ITEM_WORDS and colon + 1 < len(line):
+            label = lead.casefold()
+            body_start = colon + 1
     items: list[tuple[int, int, int]] = []
     cursor = body_start
-    for separator in _ITEM_SPLIT.finditer(line, body_start):
-        items.append(_item(line, cursor, separator.start()))
+    for separator in _SEPARATORS.finditer(line, body_start):
+        items.append((cursor, separator.start(), len(line[cursor : separator.start()].split())))
         cursor = separator.end()
-    items.append(_item(line, cursor, len(line)))
-    words = [w.casefold() for w in _WORD.findall(line, body_start)]
+    items.append((cursor, len(line), len(line[cursor:].split())))
+    words = line[body_start:].split()
     return LineShape(
         label=label,
         body_start=body_start,
-        items=tuple(i for i in items if i[2] > 0),
+        items=tuple(item for item in items if item[2] > 0),
         words=len(words),
-        has_verb=any(w in verb_hints for w in words),
+        has_verb=any(w.strip(_STRIP).casefold() in verb_hints for w in words),
     )
-
-
-def _item(line: str, start: int, end: int) -> tuple[int, int, int]:
-    return (start, end, len(_WORD.findall(line, start, end)))
 
 
 def is_list_label(label: str | None, list_labels: frozenset[str]) -> bool:

@@ -244,7 +244,9 @@ def evaluate(
         skill_spans = [(s, e) for s, e, g in gold if g.label in SKILL_LABELS]
         # Several resumes were annotated only part way (some not at all): text after the last
         # gold span of any label was never looked at, so mentions there are not scored.
-        annotated_end = max((e for _, e, _ in gold), default=0) if whole_documents is False else len(doc.text)
+        annotated_end = (
+            max((e for _, e, _ in gold), default=0) if whole_documents is False else len(doc.text)
+        )
         other_spans = [(s, e) for s, e, g in gold if g.label not in SKILL_LABELS]
         began = time.perf_counter()
         mentions = extractor.extract(doc)
@@ -276,7 +278,10 @@ def evaluate(
                 and (
                     labelled_as_skill[key] >= min_labelled
                     or mention.section is SectionKind.SKILLS
-                    or (mention.context == "list" and _same_line_gold(doc.text, skill_spans, mention))
+                    or (
+                        mention.context == "list"
+                        and _same_line_gold(doc.text, skill_spans, mention)
+                    )
                 )
             )
             if is_gap:

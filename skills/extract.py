@@ -39,9 +39,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import spacy
+from spacy import about as spacy_about
 from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -58,6 +60,7 @@ from matcher.models import (
     SectionKind,
     SkillMention,
 )
+from skills import fuzzy as fuzzy_module
 from skills.context import (
     Cue,
     ExtractionCues,
@@ -67,7 +70,6 @@ from skills.context import (
     load_cues,
     mention_context,
 )
-from skills import fuzzy as fuzzy_module
 from skills.fuzzy import MIN_FUZZY_LENGTH, FuzzyIndex, english_word_hashes
 from skills.taxonomy import SurfaceForm, Taxonomy, load_taxonomy, normalize_form
 
@@ -91,6 +93,7 @@ TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few h
 MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
+_SENTENCE_ENDS = frozenset({".", "!", "?", "•", ";"})
 _NGRAM_JOINERS = frozenset({"-"})
 _EXTRA_INFIXES = (r"[()\[\]{};|•/]", r"(?<=[A-Za-z])-(?=\d)")
 # spaCy's URL pattern also takes "node.js/Javascript" for a link; a link needs a scheme, "www."
@@ -109,19 +112,25 @@ _NON_WS_SPACE = re.compile(r"[^\S ]+|  +")
 # ----------------------------------------------------------------------------- compiled matcher
 
 
+def _tokenizer(nlp: Language) -> Any:
+    """spaCy types ``Language.tokenizer`` as a plain callable; it is a ``Tokenizer``."""
+    return nlp.tokenizer
+
+
 def make_tokenizer_pipeline() -> Language:
     """The blank English pipeline with the tokenizer changes described in the module doc."""
     nlp = spacy.blank("en")
-    nlp.tokenizer.rules = {}
-    infixes = [*nlp.Defaults.infixes, *_EXTRA_INFIXES]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.tokenizer.url_match = _url_match
+    tokenizer = _tokenizer(nlp)
+    tokenizer.rules = {}
+    infixes = [*(nlp.Defaults.infixes or ()), *_EXTRA_INFIXES]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.url_match = _url_match
     # Documents bring new words all the time; past the cache size spaCy stops caching them.
-    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
+    tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
     return nlp
 
 
-_SPACY_URL_MATCH = spacy.blank("en").tokenizer.url_match
+_SPACY_URL_MATCH = _tokenizer(spacy.blank("en")).url_match
 
 
 def _url_match(text: str) -> re.Match[str] | None:
@@ -138,15 +147,23 @@ class _Compiled:
     plain: PhraseMatcher  # attr LOWER: every form that is not case-sensitive
     cased: PhraseMatcher  # attr ORTH: case-sensitive forms exactly as written
     cues: PhraseMatcher  # attr LOWER: negation and aspiration cues
+    plain_keys: dict[tuple[str, ...], str]  # lower-cased tokens of a match -> form key
+    cased_keys: dict[tuple[str, ...], str]  # tokens as written -> form key
+    cue_keys: dict[tuple[str, ...], tuple[Cue, ...]]
     fuzzy: FuzzyIndex
     single_token_forms: frozenset[str]  # keys that are one token (stems for "Python3.11")
 
 
-def _pattern_variants(form: SurfaceForm, key: str) -> list[str]:
-    """Spellings to tokenise for a form; casing can change how a few strings split."""
-    if form.case_sensitive:
-        return [form.text]
-    return list(dict.fromkeys((form.text, key, form.text.upper())))
+def _pattern_docs(nlp: Language, form: SurfaceForm, key: str) -> list[Doc]:
+    """Token patterns for a form: as written, plus the normalised key when it splits
+    differently (NFKC can change a character: "R²" -> "r2"). Casing never changes the split:
+    the tokenizer has no special cases."""
+    docs = [nlp.make_doc(form.text)]
+    if not form.case_sensitive:
+        keyed = nlp.make_doc(key)
+        if [t.lower_ for t in keyed] != [t.lower_ for t in docs[0]]:
+            docs.append(keyed)
+    return docs
 
 
 def _fuzzy_eligible(form: SurfaceForm, key: str) -> bool:
@@ -159,31 +176,49 @@ def _fuzzy_eligible(form: SurfaceForm, key: str) -> bool:
     )
 
 
+# Each matcher holds all its patterns under one match key and the form is looked up from the
+# matched tokens: one key per form made spaCy create a lexeme per key when the pickled matcher
+# was loaded, which cost most of the load time.
+_SKILL_KEY = "SKILL"
+_CUE_KEY = "CUE"
+
+
 def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
     nlp = make_tokenizer_pipeline()
     plain = PhraseMatcher(nlp.vocab, attr="LOWER")
     cased = PhraseMatcher(nlp.vocab, attr="ORTH")
+    plain_keys: dict[tuple[str, ...], str] = {}
+    cased_keys: dict[tuple[str, ...], str] = {}
     single: set[str] = set()
-    for key, form in taxonomy.forms.items():
-        docs = [nlp.make_doc(text) for text in _pattern_variants(form, key)]
-        (cased if form.case_sensitive else plain).add(key, docs)
+    for key, form in sorted(taxonomy.forms.items()):
+        docs = _pattern_docs(nlp, form, key)
+        matcher, keys = (cased, cased_keys) if form.case_sensitive else (plain, plain_keys)
+        matcher.add(_SKILL_KEY, docs)
+        for doc in docs:
+            tokens = tuple(t.text if form.case_sensitive else t.lower_ for t in doc)
+            kept = keys.setdefault(tokens, key)
+            if taxonomy.forms[kept].node_ids != form.node_ids:
+                log.warning("forms %r and %r tokenise alike; keeping the first", kept, key)
         if len(docs[0]) == 1:
             single.add(key)
     cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    cue_keys: dict[tuple[str, ...], tuple[Cue, ...]] = {}
     for cue in cues.cues:
-        cue_matcher.add(_cue_label(cue), [nlp.make_doc(cue.text)])
+        doc = nlp.make_doc(cue.text)
+        cue_matcher.add(_CUE_KEY, [doc])
+        tokens = tuple(t.lower_ for t in doc)
+        cue_keys[tokens] = (*cue_keys.get(tokens, ()), cue)
     # Building patterns filled the tokenizer cache with alias pieces; documents need the room.
-    nlp.tokenizer.infix_finditer = nlp.tokenizer.infix_finditer  # the setter empties the cache
+    tokenizer = _tokenizer(nlp)
+    tokenizer.infix_finditer = tokenizer.infix_finditer  # the setter empties the cache
     fuzzy = FuzzyIndex.build(
         (k for k, f in taxonomy.forms.items() if _fuzzy_eligible(f, k)),
         ordinary=frozenset(cues.ordinary_words | STOP_WORDS),
         english=english_word_hashes(),
     )
-    return _Compiled(nlp, plain, cased, cue_matcher, fuzzy, frozenset(single))
-
-
-def _cue_label(cue: Cue) -> str:
-    return f"cue|{cue.kind}|{cue.direction}|{cue.text}"
+    return _Compiled(
+        nlp, plain, cased, cue_matcher, plain_keys, cased_keys, cue_keys, fuzzy, frozenset(single)
+    )
 
 
 def _code_digest() -> str:
@@ -201,7 +236,14 @@ def compiled_key(taxonomy: Taxonomy, cues: ExtractionCues) -> str:
         for k, f in sorted(taxonomy.forms.items())
     ]
     payload = json.dumps(
-        [CACHE_FORMAT, _code_digest(), spacy.__version__, taxonomy.version, forms, cues.digest_source],
+        [
+            CACHE_FORMAT,
+            _code_digest(),
+            spacy_about.__version__,
+            taxonomy.version,
+            forms,
+            cues.digest_source,
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
@@ -368,12 +410,7 @@ class SkillExtractor:
                 self.cache_path = _store_compiled(dirs, self.cache_key, compiled)
         self._compiled = compiled
         self._nlp = compiled.nlp
-        self._nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
-        strings = self._nlp.vocab.strings
-        self._labels: dict[int, str] = {strings.add(key): key for key in taxonomy.forms}
-        self._cue_by_label: dict[int, Cue] = {
-            strings.add(_cue_label(cue)): cue for cue in self.cues.cues
-        }
+        _tokenizer(self._nlp).max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
 
     def extract(
         self, doc: ExtractedDocument, positions: Sequence[Position] = ()
@@ -397,9 +434,15 @@ class SkillExtractor:
     def known_forms(self, text: str) -> tuple[str, ...]:
         """Surface-form keys that occur in ``text`` as whole tokens (exact, case rules kept)."""
         tokens = self._nlp.make_doc(normalise_whitespace(text).text)
-        found: list[str] = []
-        for matcher in (self._compiled.plain, self._compiled.cased):
-            found.extend(self._labels[match_id] for match_id, _, _ in matcher(tokens))
+        compiled = self._compiled
+        found = [
+            compiled.plain_keys[tuple(t.lower_ for t in tokens[s:e])]
+            for _, s, e in compiled.plain(tokens)
+        ]
+        found += [
+            compiled.cased_keys[tuple(t.text for t in tokens[s:e])]
+            for _, s, e in compiled.cased(tokens)
+        ]
         return tuple(dict.fromkeys(found))
 
 
@@ -431,7 +474,9 @@ class _Run:
         self.t_stop: list[int] = table[:, 3].tolist() if self.n else []
         source = self.lower_text if self.lower_text is not None else norm.text.lower()
         if self.lower_text is None:
-            self.t_lower = [norm.text[a:b].lower() for a, b in zip(self.t_start, self.t_end, strict=True)]
+            self.t_lower = [
+                norm.text[a:b].lower() for a, b in zip(self.t_start, self.t_end, strict=True)
+            ]
         else:
             self.t_lower = [source[a:b] for a, b in zip(self.t_start, self.t_end, strict=True)]
         if norm.breaks and self.n:
@@ -443,6 +488,7 @@ class _Run:
         self.section_starts = [s.start for s in doc.sections]
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", doc.text))]
         self._shapes: dict[int, LineShape] = {}
+        self._labels_seen: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ token facts
 
@@ -469,7 +515,11 @@ class _Run:
         covered = bytearray(self.n)
         for cand in exact:
             covered[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
-        candidates = [*exact, *self._versioned_candidates(covered), *self._fuzzy_candidates(covered)]
+        candidates = [
+            *exact,
+            *self._versioned_candidates(covered),
+            *self._fuzzy_candidates(covered),
+        ]
         chosen = [
             c
             for c in _longest_first(candidates)
@@ -485,16 +535,18 @@ class _Run:
 
     def _exact_candidates(self) -> list[_Candidate]:
         found: dict[tuple[int, int, str], _Candidate] = {}
-        labels = self.x._labels
-        for matcher in (self.x._compiled.plain, self.x._compiled.cased):
-            for match_id, start, end in matcher(self.tokens):
-                key = labels[match_id]
-                if (start, end, key) not in found:
-                    found[(start, end, key)] = self.candidate(start, end, key)
+        compiled = self.x._compiled
+        for _, start, end in compiled.plain(self.tokens):
+            key = compiled.plain_keys[tuple(self.t_lower[start:end])]
+            found.setdefault((start, end, key), self.candidate(start, end, key))
+        for _, start, end in compiled.cased(self.tokens):
+            key = compiled.cased_keys[tuple(self.word(i) for i in range(start, end))]
+            found.setdefault((start, end, key), self.candidate(start, end, key))
         return [
             c
             for c in found.values()
-            if not self.norm.blank_breaks or not self.norm.crosses_blank_line(c.char_start, c.char_end)
+            if not self.norm.blank_breaks
+            or not self.norm.crosses_blank_line(c.char_start, c.char_end)
         ]
 
     def _versioned_candidates(self, covered: bytearray) -> list[_Candidate]:
@@ -542,7 +594,9 @@ class _Run:
             return self.lower_text[self.t_start[i] : self.t_end[j]]
         return self.text[self.t_start[i] : self.t_end[j]].lower()
 
-    def _typo_ngrams(self, covered: bytearray, index: FuzzyIndex) -> dict[str, list[tuple[int, int]]]:
+    def _typo_ngrams(
+        self, covered: bytearray, index: FuzzyIndex
+    ) -> dict[str, list[tuple[int, int]]]:
         """1-3 token n-grams that could be a misspelt form, keyed by their lower-cased text.
 
         A misspelling leaves a word that is no English word, so n-grams are only built around
@@ -585,7 +639,9 @@ class _Run:
             return False
         for t in range(i + 1, j):
             if not alpha[t] and not (
-                self.lower(t) in _NGRAM_JOINERS and self.attached(t - 1, t) and self.attached(t, t + 1)
+                self.lower(t) in _NGRAM_JOINERS
+                and self.attached(t - 1, t)
+                and self.attached(t, t + 1)
             ):
                 return False
         return True
@@ -647,7 +703,13 @@ class _Run:
         for cand in chosen:
             form = forms[cand.key]
             items.append(_Accepted(cand, form, None if form.ambiguous else form.node_ids[0]))
-        anchors = [a.candidate.start for a in items if not a.form.needs_context]
+        nodes, quiet = self.x.taxonomy.nodes, self.cues.non_anchor_categories
+        anchors = [
+            a.candidate.start
+            for a in items
+            if not a.form.needs_context
+            and not all(nodes[n].category in quiet for n in a.form.node_ids)
+        ]
         accepted = [
             item
             for item in items
@@ -664,7 +726,17 @@ class _Run:
         if self._in_skill_list(cand):
             return True
         low = bisect.bisect_left(anchors, cand.start - CONTEXT_WINDOW)
-        return low < len(anchors) and anchors[low] <= cand.start + CONTEXT_WINDOW
+        high = bisect.bisect_right(anchors, cand.start + CONTEXT_WINDOW)
+        return any(self._same_sentence(anchor, cand.start) for anchor in anchors[low:high])
+
+    def _same_sentence(self, a: int, b: int) -> bool:
+        """No sentence end, bullet or blank line between tokens a and b."""
+        left, right = min(a, b), max(a, b)
+        if self.norm.blank_breaks and self.norm.crosses_blank_line(
+            self.t_start[left], self.t_start[right]
+        ):
+            return False
+        return not any(self.word(i) in _SENTENCE_ENDS for i in range(left + 1, right))
 
     def _looks_ordinary(self, cand: _Candidate) -> bool:
         """ "go to", "to excel", "C-level", "R. Kumar": the everyday word, not the tool."""
@@ -692,17 +764,29 @@ class _Run:
         start = self.norm.to_original(cand.char_start)
         if self._section_at(start).kind is SectionKind.SKILLS:
             return True
-        return is_list_label(self._shape_at(start).label, self.cues.list_labels)
+        return self._list_label(self._shape_at(start))
+
+    def _list_label(self, shape: LineShape) -> bool:
+        if shape.label is None:
+            return False
+        known = self._labels_seen.get(shape.label)
+        if known is None:
+            known = self._labels_seen[shape.label] = is_list_label(
+                shape.label, self.cues.list_labels
+            )
+        return known
 
     def _resolve_sense(self, item: _Accepted, accepted: list[_Accepted]) -> str | None:
         """The node of an ambiguous form whose category or lineage nearby mentions share."""
         taxonomy = self.x.taxonomy
+        here = item.candidate.start
         near = [
             other.node_id
             for other in accepted
             if other is not item
             and other.node_id is not None
-            and abs(other.candidate.start - item.candidate.start) <= SENSE_WINDOW
+            and abs(other.candidate.start - here) <= SENSE_WINDOW
+            and self._same_sentence(other.candidate.start, here)
         ]
         scores: dict[str, int] = {}
         for node_id in item.form.node_ids:
@@ -729,17 +813,17 @@ class _Run:
         starts = {item.candidate.start: item.candidate for item in accepted}
         ends = {item.candidate.end: item.candidate for item in accepted}
         result: dict[int, Assertion] = {}
-        for label, start, end in matches:
+        for _, start, end in matches:
             if any(covered[start:end]):
                 continue  # "learning" inside "machine learning" is no cue
-            cue = self.x._cue_by_label[label]
-            governed = (
-                self._scan_forward(end, cue.gap, starts)
-                if cue.direction == "before"
-                else self._scan_backward(start, cue.gap, ends)
-            )
-            for cand in governed:
-                result.setdefault(cand.start, cue.kind)
+            for cue in self.x._compiled.cue_keys[tuple(self.t_lower[start:end])]:
+                governed = (
+                    self._scan_forward(end, cue.gap, starts)
+                    if cue.direction == "before"
+                    else self._scan_backward(start, cue.gap, ends)
+                )
+                for cand in governed:
+                    result.setdefault(cand.start, cue.kind)
         return result
 
     def _is_clause_end(self, i: int) -> bool:
@@ -769,28 +853,22 @@ class _Run:
                     return
             i += 1
 
-    def _scan_backward(
-        self, i: int, gap: int, ends: dict[int, _Candidate]
-    ) -> Iterator[_Candidate]:
-        """Mentions before a trailing cue ("Rust (learning)"), mirror of ``_scan_forward``."""
-        skipped, chained = 0, False
+    def _scan_backward(self, i: int, gap: int, ends: dict[int, _Candidate]) -> Iterator[_Candidate]:
+        """The one mention before a trailing cue: in "Docker, Kubernetes (learning)" the
+        parenthesis is about Kubernetes alone."""
+        skipped = 0
         while i > 0:
             if i < self.n and self.new_line(i - 1, i):
                 return
             cand = ends.get(i)
             if cand is not None:
                 yield cand
-                chained, i = True, cand.start
-                continue
+                return
             if self._is_clause_end(i - 1):
                 return
-            if chained:
-                if self.lower(i - 1) not in self.cues.list_connectors:
-                    return
-            else:
-                skipped += 1
-                if skipped > gap:
-                    return
+            skipped += 1
+            if skipped > gap:
+                return
             i -= 1
 
     # ------------------------------------------------------------------ the result
@@ -809,10 +887,10 @@ class _Run:
             shape,
             start - line_start,
             in_skills_section=section.kind is SectionKind.SKILLS,
-            list_label=is_list_label(shape.label, self.cues.list_labels),
+            list_label=self._list_label(shape),
         )
-        # model_construct skips validation: every value here is typed and checked above
-        return SkillMention.model_construct(
+        # validating is cheaper than model_construct in pydantic 2 (the checks run in Rust)
+        return SkillMention(
             node_id=node_id,
             name=self.x.taxonomy.nodes[node_id].name,
             text=self.doc.text[start:end],

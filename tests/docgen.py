@@ -17,10 +17,10 @@ from xml.sax.saxutils import escape
 
 __all__ = [
     "docx_bytes",
+    "lines_of",
     "make_docx",
     "make_pdf",
     "make_two_column_pdf",
-    "lines_of",
     "split_sections",
 ]
 
@@ -185,7 +185,7 @@ def _row_interleaved_pdf(left: str, right: str) -> bytes:
 
 
 def _image_only_pdf(text: str, *, pages: int) -> bytes:
-    """Bars where text lines would be and a raster 'photo': pixels only, no text objects."""
+    """Grey bars where the text lines would be: shapes only, no text objects, like a scan."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 

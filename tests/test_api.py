@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import hostile
 import pytest
 import yaml
 from conftest import REFERENCE_DATE, REPO_ROOT, load_fixture_resume
@@ -28,6 +29,7 @@ from api.settings import FORM_OVERHEAD_BYTES, Settings, SettingsError
 from matcher.errors import error_classes
 from matcher.pipeline import Matcher, MatchOptions
 from matcher.profiles import PROFILE_DIR
+from matcher.sandbox import ParserPool, SandboxLimits
 
 with warnings.catch_warnings():
     # Starlette asks for the httpx2 package in its test client; httpx (installed) works the same
@@ -329,6 +331,44 @@ def test_invalid_json_body_is_a_validation_problem(client):
     )
     assert_problem(response, 422, "invalid_request")
     assert MARKER not in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("flate_bomb", 422), ("docx_billion_laughs", 422), ("garbage_as_pdf", 415)],
+)
+def test_hostile_files_get_their_problem_and_the_service_goes_on(client, name, status):
+    hostile_case = hostile.case(name)
+    response = client.post(
+        "/v1/match", files={"file": (hostile_case.filename, hostile_case.build(), "x/y")}
+    )
+    assert_problem(response, status, hostile_case.code)
+    assert client.post("/v1/match/text", json={"text": "Python"}).status_code == 200
+
+
+@pytest.fixture()
+def misbehaving_parser(client):
+    """The client's sandbox swapped for one whose parser obeys commands in the bytes."""
+    parsing = client.app.state.executor.parsing
+    limits = SandboxLimits(wall_seconds=1.5, cpu_seconds=1, memory_bytes=256 * 1024 * 1024)
+    original = parsing.parser
+    parsing.parser = ParserPool(workers=1, limits=limits, loader="hostile:well_behaved_loader")
+    try:
+        yield
+    finally:
+        parsing.parser.close()
+        parsing.parser = original
+
+
+@pytest.mark.parametrize(
+    ("command", "code"), [(b"SLEEP:30:", "parse_timeout"), (b"ABORT:", "resource_limit")]
+)
+def test_a_parser_that_hangs_or_dies_costs_one_request(client, misbehaving_parser, command, code):
+    data = command + b"Jamie Example\nMachine learning engineer, Python\n"
+    response = client.post("/v1/match", files={"file": ("r.txt", data, "text/plain")})
+    assert_problem(response, 422, code)
+    good = client.post("/v1/match", files={"file": ("r.txt", b"Python, PyTorch", "text/plain")})
+    assert good.status_code == 200, good.text
 
 
 # ----------------------------------------------------------------------------- batch

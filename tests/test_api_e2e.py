@@ -23,6 +23,9 @@ KEY = "e2e-key-5f1c"
 UPLOAD_LIMIT = 1024 * 1024  # MATCHER_MAX_UPLOAD_BYTES for the test server
 MARKER = "Orsolya Brightwater-Quince"
 
+# Each server start imports spaCy and loads the matcher in two processes: seconds, not millis.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Server:
@@ -236,7 +239,7 @@ def test_uvicorn_command_serves_the_same_app(tmp_path: Path):
     command = [console_script("uvicorn"), "api.app:app", "--host", "127.0.0.1"]
     running = start(
         [*command, "--port", str(port)],
-        {"MATCHER_POOL_SIZE": "1", "MATCHER_EXECUTOR": "thread"},
+        {"MATCHER_POOL_SIZE": "1"},
         tmp_path / "uvicorn.log",
         port,
     )

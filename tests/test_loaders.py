@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -643,4 +644,62 @@ def test_resource_limit_for_deeply_nested_docx_tables() -> None:
         f"<w:body>{body}</w:body></w:document>"
     ).encode()
     with pytest.raises((ResourceLimitError, MalformedDocumentError)):
+        load_document(_docx_replacing("word/document.xml", xml), filename="cv.docx")
+
+
+@pytest.mark.parametrize(
+    "unit", ["<a b='", "<!--", "</", "<![x>", "<a", "<div>", "&#"], ids=lambda unit: repr(unit)
+)
+def test_hostile_html_parses_in_linear_time(unit: str) -> None:
+    hostile = "<html><body><p>Python</p>" + unit * (400_000 // len(unit))
+    started = time.perf_counter()
+    try:
+        html_to_text(hostile)
+    except DocumentError:
+        pass
+    # html.parser needs 20 s for 40 KB of "<a b='"; a linear parser needs milliseconds for 400 KB.
+    assert time.perf_counter() - started < 5.0
+
+
+def test_markdown_and_html_documents_clean_to_the_same_skills_text() -> None:
+    markdown = load_document(b"## Skills\n\n- Python\n- SQL\n", filename="a.md")
+    html = load_document(b"<h2>Skills</h2><ul><li>Python</li><li>SQL</li></ul>", filename="a.html")
+    assert markdown.text == html.text == "Skills\n\n• Python\n• SQL"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["-" * 40_000 + "x", "- " * 20_000 + "x", " " * 40_000 + "#x", "|" + " " * 40_000 + "x",
+     "[a](" * 10_000, "\\*" * 20_000, "*a " * 13_000, "a" + " #" * 20_000 + "x"],
+    ids=["dashes", "spaced-dashes", "blanks-hash", "pipe-blanks", "links", "escapes", "stars",
+         "hashes"],
+)  # fmt: skip
+def test_hostile_markdown_lines_convert_in_linear_time(line: str) -> None:
+    started = time.perf_counter()
+    markdown_to_text(("# Skills\n" + line + "\n") * 10)
+    # About 400 KB: linear passes take well under a second; a quadratic one takes minutes.
+    assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [("---", False), ("* * *", False), ("===", False), ("|---|:--:|", False), ("- ", True),
+     ("-=", True), ("--", True), ("-- x", True), ("| a | b |", True)],
+)  # fmt: skip
+def test_markdown_decoration_lines(line: str, kept: bool) -> None:
+    assert (markdown_to_text(f"before\n{line}\nafter") != "before\n\nafter") is kept
+
+
+def test_element_budget_for_docx_with_huge_element_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import matcher.loaders
+
+    monkeypatch.setattr(matcher.loaders, "_DOCX_MAX_ELEMENTS", 1_000)  # the real one is 300,000
+    body = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 400  # 1,200 elements
+    xml = (
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body>" + body + b"</w:body></w:document>"
+    )
+    with pytest.raises(ResourceLimitError, match="too many elements"):
         load_document(_docx_replacing("word/document.xml", xml), filename="cv.docx")
