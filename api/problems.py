@@ -134,6 +134,7 @@ def _describe(status: int) -> str:
             "bad_encoding, resource_limit, parse_timeout) or invalid request fields "
             "(invalid_request)."
         ),
+        500: "Unexpected server failure (code internal_error); quote the request_id.",
         503: "The matcher is not loaded yet or is shutting down.",
     }
     return descriptions.get(status, HTTPStatus(status).phrase)

@@ -44,7 +44,7 @@ api_key_header = APIKeyHeader(
     description="Required when the service runs with MATCHER_API_KEYS or MATCHER_API_KEYS_FILE.",
 )
 
-router = APIRouter()
+router = APIRouter(responses=problem_responses(500))  # any route can fail unexpectedly
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(api_key_header)])
 
 

@@ -48,6 +48,7 @@ class ExtractionCues:
     title_exempt_categories: frozenset[str]
     non_anchor_categories: frozenset[str]
     company_suffixes: frozenset[str]
+    non_skill_labels: frozenset[str]
     verb_hints: frozenset[str]
     ordinary_followers: frozenset[str]
     ordinary_preceders: frozenset[str]
@@ -112,6 +113,7 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
         title_exempt_categories=_words(data, "title_exempt_categories", path),
         non_anchor_categories=_words(data, "non_anchor_categories", path),
         company_suffixes=_words(data, "company_suffixes", path),
+        non_skill_labels=_words(data, "non_skill_labels", path),
         verb_hints=_words(data, "verb_hints", path),
         ordinary_followers=_words(data, "ordinary_followers", path),
         ordinary_preceders=_words(data, "ordinary_preceders", path),

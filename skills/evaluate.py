@@ -11,7 +11,8 @@ Figures:
 - scope: several resumes were annotated only part way, some not at all. Mentions after the
   end of the last gold span (of any label) of a resume are counted as "not scored" and left
   out of precision (``--whole-documents`` scores them too). Recall is unaffected: gold spans
-  all lie inside the annotated part.
+  all lie inside the annotated part. Mentions of education and certification nodes are not
+  scored either: the corpus labels those "Degree", never as skills.
 - strict precision: asserted mentions that overlap a gold skill span / all asserted mentions.
 - annotation gaps: false positives that are real skills the annotators missed. Rule: the
   mention is an exact (not fuzzy) match, it overlaps no gold span of any other label (a company
@@ -57,6 +58,10 @@ from skills.taxonomy import load_taxonomy, normalize_form
 SKILL_LABELS = frozenset({"Tech Tools", "Job Specific Skills", "Soft Skills"})
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/data/resumes-dotin/train.jsonl"
 SNIPPET_CHARS = 60
+# This corpus labels degrees, schools and certificates as "Degree" / "College Name", never as
+# skills (taxonomy education and certification names occur 137 times under "Degree" and never
+# under a skill label), so mentions of those categories are counted apart, not scored as skills.
+DEFAULT_UNSCORED_CATEGORIES = ("education", "certifications")
 DEFAULT_MIN_LABELLED = 3
 DEFAULT_TOP = 30
 
@@ -92,6 +97,7 @@ class EvaluationReport:
     documents: int = 0
     mentions: int = 0
     unscored: int = 0
+    other_category: int = 0
     asserted: int = 0
     negated: int = 0
     aspirational: int = 0
@@ -222,6 +228,7 @@ def evaluate(
     min_labelled: int = DEFAULT_MIN_LABELLED,
     top: int = DEFAULT_TOP,
     whole_documents: bool = False,
+    unscored_categories: Sequence[str] = DEFAULT_UNSCORED_CATEGORIES,
 ) -> EvaluationReport:
     """Run the extractor over annotated resumes and compare its mentions with the gold spans."""
     labelled_as_skill: Counter[str] = Counter(
@@ -255,6 +262,9 @@ def evaluate(
         for mention in mentions:
             if mention.start >= annotated_end:
                 report.unscored += 1
+                continue
+            if extractor.taxonomy.nodes[mention.node_id].category in unscored_categories:
+                report.other_category += 1
                 continue
             if mention.match == "fuzzy":
                 report.fuzzy += 1
@@ -326,9 +336,11 @@ def format_report(report: EvaluationReport) -> str:
     """A readable summary with the error lists."""
     lines = [
         f"documents: {report.documents} (built with {report.document_builder})",
-        f"mentions: {report.mentions}; scored {report.mentions - report.unscored} (asserted "
+        f"mentions: {report.mentions}; scored "
+        f"{report.mentions - report.unscored - report.other_category} (asserted "
         f"{report.asserted}, negated {report.negated}, aspirational {report.aspirational}, "
-        f"fuzzy {report.fuzzy}); after the annotated part, not scored: {report.unscored}",
+        f"fuzzy {report.fuzzy}); not scored: {report.unscored} after the annotated part, "
+        f"{report.other_category} of unscored categories (degrees, certificates)",
         f"precision strict: {report.precision_strict:.4f} "
         f"({report.true_positives}/{report.asserted})",
         f"annotation gaps: {report.annotation_gaps}",
@@ -369,6 +381,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--plain", action="store_true", help="skip the loader: raw text, one OTHER section"
     )
     parser.add_argument(
+        "--unscored-category",
+        action="append",
+        dest="unscored_categories",
+        help="taxonomy category left out of precision (default: education, certifications)",
+    )
+    parser.add_argument(
         "--whole-documents",
         action="store_true",
         help="also score mentions after the last gold span of a resume (its unannotated rest)",
@@ -393,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         min_labelled=args.min_labelled,
         top=args.top,
         whole_documents=args.whole_documents,
+        unscored_categories=tuple(args.unscored_categories or DEFAULT_UNSCORED_CATEGORIES),
     )
     if args.json:
         print(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))

@@ -89,6 +89,7 @@ CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules chang
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
 SENSE_WINDOW = 25  # tokens either side whose mentions choose the sense of an ambiguous form
 MAX_NGRAM = 3
+COMPANY_LOOKAHEAD = 2  # capitalised words allowed between a name and "Ltd"
 TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few hundred resumes
 MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
@@ -691,11 +692,17 @@ class _Run:
         )
 
     def _is_company_name(self, cand: _Candidate) -> bool:
-        """ "Oracle Inc", "Microsoft Corporation": an employer, not a skill."""
-        after = cand.end
-        if after >= self.n or self.new_line(after - 1, after):
-            return False
-        return self.t_lower[after] in self.cues.company_suffixes
+        """ "Oracle Inc", "Oracle India Pvt Ltd": an employer, not a skill."""
+        suffixes = self.cues.company_suffixes
+        for after in range(cand.end, min(cand.end + COMPANY_LOOKAHEAD + 1, self.n)):
+            if self.new_line(after - 1, after):
+                return False
+            word = self.t_lower[after]
+            if word in suffixes or (word == "." and self.t_lower[after - 1] in suffixes):
+                return True
+            if not self.word(after)[:1].isupper():
+                return False
+        return False
 
     def _apply_guards(self, chosen: list[_Candidate]) -> list[_Accepted]:
         forms = self.x.taxonomy.forms
