@@ -45,7 +45,7 @@ Uploaded documents are processed in memory and never stored or logged.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the matcher and start the match workers once; stop them on shutdown."""
+    """Load the reference data and start the parser and match workers; stop them at the end."""
     settings: Settings = app.state.settings
     executor = build_executor(settings)
     try:

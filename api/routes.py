@@ -123,6 +123,15 @@ def split_levels(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
     return levels or None
 
 
+def check_profile_size(profile: object, settings: Settings) -> None:
+    """A profile document is small; a huge one is a mistake or an attempt to tie up a worker."""
+    if isinstance(profile, str) and len(profile.encode("utf-8")) > settings.max_profile_bytes:
+        raise ProfileError(
+            f"the profile document is over {settings.max_profile_bytes} bytes; "
+            "shipped profiles are about 5 KB"
+        )
+
+
 def _one_of(name: str, from_query: T | None, from_form: T | None) -> T | None:
     if from_query is not None and from_form is not None and from_query != from_form:
         raise OptionError(f"'{name}' was sent as a query and a form field with different values")
@@ -139,11 +148,7 @@ def form_options(
     text_form: Annotated[bool | None, Form(alias="include_text", description=TEXT_HELP)] = None,
     profile: Annotated[str | None, Form(description=PROFILE_HELP)] = None,
 ) -> FormOptions:
-    if profile is not None and len(profile.encode("utf-8")) > settings.max_profile_bytes:
-        raise ProfileError(
-            f"the profile document is over {settings.max_profile_bytes} bytes; "
-            "shipped profiles are about 5 KB"
-        )
+    check_profile_size(profile, settings)
     return FormOptions(
         levels=split_levels(_one_of("levels", levels_query, levels_form)),
         reference_date=_one_of("reference_date", date_query, date_form),
@@ -205,15 +210,13 @@ async def match_text(
     body: TextMatchRequest, settings: SettingsDep, executor: ExecutorDep
 ) -> Response:
     """Match a resume given as text in a JSON body."""
-    profile = body.profile
-    if isinstance(profile, str) and len(profile.encode("utf-8")) > settings.max_profile_bytes:
-        raise ProfileError(f"the profile document is over {settings.max_profile_bytes} bytes")
+    check_profile_size(body.profile, settings)
     job = MatchJob(
         text=body.text,
         levels=split_levels(body.levels),
         reference_date=body.reference_date,
         include_text=body.include_text,
-        profile=profile,
+        profile=body.profile,
     )
     return json_response(await executor.run(job))
 

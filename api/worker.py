@@ -39,7 +39,7 @@ def init_worker(max_upload_bytes: int, in_child_process: bool = False) -> None:
 
 def configured_matcher(max_upload_bytes: int) -> Matcher:
     """The shared default matcher with the service's upload cap as its byte limit."""
-    with _load_lock:  # the API thread and a worker thread may ask at once: load only once
+    with _load_lock:  # two threads of one process may ask at once: load only once
         base = Matcher.default()
     return dataclasses.replace(
         base, limits=dataclasses.replace(base.limits, max_bytes=max_upload_bytes)
@@ -83,14 +83,28 @@ def _custom_profiles(
     return (load_profile(mapping, taxonomy=matcher.taxonomy),)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a profile has no use for them, and nested aliases
+    make a few hundred bytes expand into billions of nodes once validated."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a profile", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def parse_profile_document(document: str) -> Mapping[str, Any]:
     """A profile sent as JSON or YAML text (JSON is YAML) -> mapping, or ``ProfileError``."""
     try:
-        parsed = yaml.safe_load(document)
+        parsed = yaml.load(document, Loader=_NoAliasLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        raise ProfileError(f"the profile is not valid JSON or YAML{at}") from None
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise ProfileError(f"the profile is not valid JSON or YAML{at}: {problem}") from None
     if not isinstance(parsed, Mapping):
         raise ProfileError("the profile must be a JSON object / YAML mapping of profile fields")
     return parsed

@@ -8,6 +8,7 @@ or make it a wish ("currently learning"). The word lists live in ``skills/data/e
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
 
 _BULLETS = frozenset("•-*+–>·")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
-_SEPARATORS = re.compile(r"[,;|•·\t]|\s/\s")
+_SEPARATORS = re.compile(r"[,;|•·\t()/]|\s[-–]\s")
 _STRIP = ".,;:()[]{}'\"!?"
 MAX_LABEL_CHARS = 40
 MAX_LIST_ITEM_WORDS = 4
@@ -146,6 +147,17 @@ class LineShape:
     """(start, end, word count) of each comma/bullet separated item, relative to the line."""
     words: int
     has_verb: bool
+    item_starts: tuple[int, ...] = ()
+    """The items' starts, for binary search."""
+
+    def item_at(self, offset_in_line: int) -> tuple[int, int, int] | None:
+        """The item holding an offset (binary search: a hostile line may hold 40,000 items)."""
+        index = bisect.bisect_right(self.item_starts, offset_in_line) - 1
+        if index >= 0:
+            item = self.items[index]
+            if item[0] <= offset_in_line < item[1]:
+                return item
+        return None
 
 
 def _skip_bullet(line: str) -> int:
@@ -176,12 +188,14 @@ def line_shape(line: str, verb_hints: frozenset[str]) -> LineShape:
         cursor = separator.end()
     items.append((cursor, len(line), len(line[cursor:].split())))
     words = line[body_start:].split()
+    kept = tuple(item for item in items if item[2] > 0)
     return LineShape(
         label=label,
         body_start=body_start,
-        items=tuple(item for item in items if item[2] > 0),
+        items=kept,
         words=len(words),
         has_verb=any(w.strip(_STRIP).casefold() in verb_hints for w in words),
+        item_starts=tuple(item[0] for item in kept),
     )
 
 
@@ -190,6 +204,12 @@ def is_list_label(label: str | None, list_labels: frozenset[str]) -> bool:
     if label is None:
         return False
     return any(word in list_labels for word in re.findall(r"[a-z]+", label))
+
+
+def _item_words_at(shape: LineShape, offset_in_line: int) -> int:
+    """Words of the list item holding the offset (the whole line's when there is none)."""
+    item = shape.item_at(offset_in_line)
+    return item[2] if item is not None else shape.words
 
 
 def mention_context(
@@ -202,10 +222,7 @@ def mention_context(
     a list when it is split into short items, or is itself a short verb-less line (a bullet
     that holds just "PyTorch").
     """
-    item_words = next(
-        (words for start, end, words in shape.items if start <= offset_in_line < end),
-        shape.words,
-    )
+    item_words = _item_words_at(shape, offset_in_line)
     sentence_like = item_words >= MIN_PROSE_WORDS and shape.has_verb
     if in_skills_section or list_label:
         return "prose" if sentence_like else "list"

@@ -16,10 +16,15 @@ Decisions worth knowing:
 - A skill name right before a role noun ("Python Developer", "Machine Learning Engineer") is a
   job title: it claims a role and is not evidence of the skill, so it is not reported. The
   position's own lines are where the evidence is.
+- A name followed by a company's legal form ("Oracle Inc", "Oracle India Pvt Ltd") is an
+  employer, not a skill.
 - Forms marked ``needs_context`` ("R", "Go", "Spark", "Excel") count only in a skills section,
-  on a line labelled as a list of skills ("Tools: ..."), or with a plain skill mention within
-  a few tokens; and never when a neighbouring word shows the everyday sense ("go to",
-  "excel at", "C-level").
+  on a line labelled as a list of skills ("Tools: ..."), as a whole item of a list of three or
+  more ("Word, Excel, PowerPoint", not under "Hobbies"), or with a technical mention within
+  a few tokens of the same sentence (leadership and education mentions do not vouch); and
+  never when a neighbouring word shows the everyday sense ("go to", "excel at", "C-level").
+- Case-sensitive forms of three or more letters also match in other casing inside a skills
+  section or labelled list ("EXCEL (2 years)", "excel"); elsewhere casing must agree.
 - An ambiguous form (claimed by several nodes) takes the node whose category or lineage the
   nearby mentions share; failing that the declared ``default``; failing that it is dropped.
 - Word lists (cues, role nouns, ordinary words) are data: ``skills/data/extraction.yaml``.
@@ -89,12 +94,15 @@ CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules chang
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
 SENSE_WINDOW = 25  # tokens either side whose mentions choose the sense of an ambiguous form
 MAX_NGRAM = 3
+MIN_LIST_ITEMS = 3  # items a line needs before a bare item counts as a listed skill
+MIN_LOOSE_LENGTH = 3  # case-sensitive forms this long may match in any casing in a skills list
 COMPANY_LOOKAHEAD = 2  # capitalised words allowed between a name and "Ltd"
 TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few hundred resumes
 MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
 _SENTENCE_ENDS = frozenset({".", "!", "?", "•", ";"})
+_ITEM_TRIM = " \t.:*-–\"'"
 _NGRAM_JOINERS = frozenset({"-"})
 _EXTRA_INFIXES = (r"[()\[\]{};|•/]", r"(?<=[A-Za-z])-(?=\d)")
 # spaCy's URL pattern also takes "node.js/Javascript" for a link; a link needs a scheme, "www."
@@ -147,9 +155,11 @@ class _Compiled:
     nlp: Language
     plain: PhraseMatcher  # attr LOWER: every form that is not case-sensitive
     cased: PhraseMatcher  # attr ORTH: case-sensitive forms exactly as written
+    loose: PhraseMatcher  # attr LOWER: case-sensitive forms of 3+ letters, in any casing
     cues: PhraseMatcher  # attr LOWER: negation and aspiration cues
     plain_keys: dict[tuple[str, ...], str]  # lower-cased tokens of a match -> form key
     cased_keys: dict[tuple[str, ...], str]  # tokens as written -> form key
+    loose_keys: dict[tuple[str, ...], str]  # lower-cased tokens -> case-sensitive form key
     cue_keys: dict[tuple[str, ...], tuple[Cue, ...]]
     fuzzy: FuzzyIndex
     single_token_forms: frozenset[str]  # keys that are one token (stems for "Python3.11")
@@ -188,6 +198,8 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
     nlp = make_tokenizer_pipeline()
     plain = PhraseMatcher(nlp.vocab, attr="LOWER")
     cased = PhraseMatcher(nlp.vocab, attr="ORTH")
+    loose = PhraseMatcher(nlp.vocab, attr="LOWER")
+    loose_keys: dict[tuple[str, ...], str] = {}
     plain_keys: dict[tuple[str, ...], str] = {}
     cased_keys: dict[tuple[str, ...], str] = {}
     single: set[str] = set()
@@ -200,6 +212,10 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
             kept = keys.setdefault(tokens, key)
             if taxonomy.forms[kept].node_ids != form.node_ids:
                 log.warning("forms %r and %r tokenise alike; keeping the first", kept, key)
+        if form.case_sensitive and len(key) >= MIN_LOOSE_LENGTH:
+            # "EXCEL (2 years)" or "excel" in a skills list still names the tool
+            loose.add(_SKILL_KEY, docs)
+            loose_keys.setdefault(tuple(t.lower_ for t in docs[0]), key)
         if len(docs[0]) == 1:
             single.add(key)
     cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -218,7 +234,17 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
         english=english_word_hashes(),
     )
     return _Compiled(
-        nlp, plain, cased, cue_matcher, plain_keys, cased_keys, cue_keys, fuzzy, frozenset(single)
+        nlp=nlp,
+        plain=plain,
+        cased=cased,
+        loose=loose,
+        cues=cue_matcher,
+        plain_keys=plain_keys,
+        cased_keys=cased_keys,
+        loose_keys=loose_keys,
+        cue_keys=cue_keys,
+        fuzzy=fuzzy,
+        single_token_forms=frozenset(single),
     )
 
 
@@ -378,6 +404,7 @@ class _Candidate:
     key: str
     match: MatchKind = "exact"
     score: float = 100.0
+    loose: bool = False  # a case-sensitive form matched in other casing
 
 
 @dataclass(slots=True)
@@ -412,6 +439,15 @@ class SkillExtractor:
         self._compiled = compiled
         self._nlp = compiled.nlp
         _tokenizer(self._nlp).max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
+        self._lineage: dict[str, frozenset[str]] = {}
+
+    def lineage(self, node_id: str) -> frozenset[str]:
+        """The node and its ancestors (memoised: sense resolution asks often)."""
+        found = self._lineage.get(node_id)
+        if found is None:
+            found = frozenset((node_id, *self.taxonomy.ancestors(node_id)))
+            self._lineage[node_id] = found
+        return found
 
     def extract(
         self, doc: ExtractedDocument, positions: Sequence[Position] = ()
@@ -488,7 +524,7 @@ class _Run:
         self.positions = sorted(positions, key=lambda p: (p.start, -p.end))
         self.section_starts = [s.start for s in doc.sections]
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", doc.text))]
-        self._shapes: dict[int, LineShape] = {}
+        self._lines: dict[int, tuple[LineShape, int]] = {}
         self._labels_seen: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ token facts
@@ -543,6 +579,9 @@ class _Run:
         for _, start, end in compiled.cased(self.tokens):
             key = compiled.cased_keys[tuple(self.word(i) for i in range(start, end))]
             found.setdefault((start, end, key), self.candidate(start, end, key))
+        for _, start, end in compiled.loose(self.tokens):
+            key = compiled.loose_keys[tuple(self.t_lower[start:end])]
+            found.setdefault((start, end, key), self.candidate(start, end, key, loose=True))
         return [
             c
             for c in found.values()
@@ -605,18 +644,20 @@ class _Run:
         ("scikit-lean" around the exact "scikit"); the longer match wins later if it is good.
         """
         alpha, stop, lowered = self.t_alpha, self.t_stop, self.t_lower
-        words = sorted(
-            {
-                word
-                for word, is_alpha, is_stop in zip(lowered, alpha, stop, strict=True)
-                if is_alpha and not is_stop and len(word) >= MIN_SEED_LENGTH
-            }
-        )
+        places = [
+            k
+            for k, word in enumerate(lowered)
+            if alpha[k]
+            and not stop[k]
+            and len(word) >= MIN_SEED_LENGTH
+            and (not covered[k] or self._hyphen_attached(k))
+        ]
+        words = sorted({lowered[k] for k in places})
         unknown = {w for w, known in zip(words, index.known_words(words), strict=True) if not known}
         grams: dict[str, list[tuple[int, int]]] = {}
         seen: set[tuple[int, int]] = set()
-        for k in [k for k, word in enumerate(lowered) if word in unknown]:
-            if not alpha[k]:
+        for k in places:
+            if lowered[k] not in unknown:
                 continue
             for i in range(max(0, k - MAX_NGRAM + 1), k + 1):
                 for j in range(k, min(i + MAX_NGRAM, self.n)):
@@ -630,6 +671,13 @@ class _Run:
                     if index.wants(gram):
                         grams.setdefault(gram, []).append((i, j + 1))
         return grams
+
+    def _hyphen_attached(self, k: int) -> bool:
+        """ "scikit" in "scikit-lean": a hyphen joined to the word on either side."""
+        after, before = k + 1, k - 1
+        return (
+            after < self.n and self.t_lower[after] in _NGRAM_JOINERS and self.attached(k, after)
+        ) or (before >= 0 and self.t_lower[before] in _NGRAM_JOINERS and self.attached(before, k))
 
     def _gram_shape_ok(self, i: int, j: int, covered: bytearray) -> bool:
         """Same line, word tokens (a hyphen only between attached words), not all matched."""
@@ -685,7 +733,7 @@ class _Run:
         second = after + 1
         return (
             second < self.n
-            and bool(self.t_alpha[after])
+            and self.t_lower[after].isalnum()
             and not self.t_stop[after]
             and not self.new_line(after, second)
             and self.t_lower[second] in roles
@@ -715,22 +763,25 @@ class _Run:
             a.candidate.start
             for a in items
             if not a.form.needs_context
+            and not a.candidate.loose
             and not all(nodes[n].category in quiet for n in a.form.node_ids)
         ]
         accepted = [
             item
             for item in items
-            if not item.form.needs_context or self._context_supports(item.candidate, anchors)
+            if (not item.candidate.loose or self._in_skill_list(item.candidate))
+            and (not item.form.needs_context or self._context_supports(item.candidate, anchors))
         ]
+        starts = [item.candidate.start for item in accepted]  # in text order
         for item in accepted:
             if item.form.ambiguous:
-                item.node_id = self._resolve_sense(item, accepted)
+                item.node_id = self._resolve_sense(item, accepted, starts)
         return accepted
 
     def _context_supports(self, cand: _Candidate, anchors: list[int]) -> bool:
         if self._looks_ordinary(cand):
             return False
-        if self._in_skill_list(cand):
+        if self._in_skill_list(cand) or self._is_list_item(cand):
             return True
         low = bisect.bisect_left(anchors, cand.start - CONTEXT_WINDOW)
         high = bisect.bisect_right(anchors, cand.start + CONTEXT_WINDOW)
@@ -773,6 +824,26 @@ class _Run:
             return True
         return self._list_label(self._shape_at(start))
 
+    def _is_list_item(self, cand: _Candidate) -> bool:
+        """A whole item of a list of three or more ("Word, Excel, PowerPoint"), unless the
+        line or its section is about hobbies, references and the like."""
+        start = self.norm.to_original(cand.char_start)
+        end = self.norm.to_original(cand.char_end - 1) + 1
+        shape, line_start = self._line_at(start)
+        if len(shape.items) < MIN_LIST_ITEMS:
+            return False
+        non_skill = self.cues.non_skill_labels
+        heading = self._section_at(start).heading
+        if shape.label in non_skill or (heading and heading.strip(" :").casefold() in non_skill):
+            return False
+        item = shape.item_at(start - line_start)
+        if item is None:
+            return False
+        text = self.doc.text
+        return (
+            text[line_start + item[0] : line_start + item[1]].strip(_ITEM_TRIM) == text[start:end]
+        )
+
     def _list_label(self, shape: LineShape) -> bool:
         if shape.label is None:
             return False
@@ -783,25 +854,27 @@ class _Run:
             )
         return known
 
-    def _resolve_sense(self, item: _Accepted, accepted: list[_Accepted]) -> str | None:
+    def _resolve_sense(
+        self, item: _Accepted, accepted: list[_Accepted], starts: list[int]
+    ) -> str | None:
         """The node of an ambiguous form whose category or lineage nearby mentions share."""
         taxonomy = self.x.taxonomy
         here = item.candidate.start
+        low = bisect.bisect_left(starts, here - SENSE_WINDOW)
+        high = bisect.bisect_right(starts, here + SENSE_WINDOW)
         near = [
             other.node_id
-            for other in accepted
+            for other in accepted[low:high]
             if other is not item
             and other.node_id is not None
-            and abs(other.candidate.start - here) <= SENSE_WINDOW
             and self._same_sentence(other.candidate.start, here)
         ]
         scores: dict[str, int] = {}
         for node_id in item.form.node_ids:
             category = taxonomy.nodes[node_id].category
-            family = {node_id, *taxonomy.ancestors(node_id)}
+            family = self.x.lineage(node_id)
             scores[node_id] = sum(
-                (taxonomy.nodes[other].category == category)
-                + bool(family & {other, *taxonomy.ancestors(other)})
+                (taxonomy.nodes[other].category == category) + bool(family & self.x.lineage(other))
                 for other in near
             )
         best = max(scores.values())
@@ -888,8 +961,7 @@ class _Run:
         end = self.norm.to_original(cand.char_end - 1) + 1
         section = self._section_at(start)
         position = self._position_at(start)
-        shape = self._shape_at(start)
-        line_start = self.line_starts[bisect.bisect_right(self.line_starts, start) - 1]
+        shape, line_start = self._line_at(start)
         context = mention_context(
             shape,
             start - line_start,
@@ -920,19 +992,24 @@ class _Run:
         return sections[max(at, 0)]
 
     def _position_at(self, offset: int) -> Position | None:
+        if not self.positions:
+            return None
         inside = [p for p in self.positions if p.start <= offset < p.end]
         return min(inside, key=lambda p: p.end - p.start) if inside else None
 
     def _shape_at(self, offset: int) -> LineShape:
+        return self._line_at(offset)[0]
+
+    def _line_at(self, offset: int) -> tuple[LineShape, int]:
+        """The shape of the line holding an offset, and where that line starts (memoised)."""
         at = bisect.bisect_right(self.line_starts, offset) - 1
-        shape = self._shapes.get(at)
-        if shape is None:
+        found = self._lines.get(at)
+        if found is None:
             start = self.line_starts[at]
             end = self.doc.text.find("\n", start)
             line = self.doc.text[start : end if end >= 0 else len(self.doc.text)]
-            shape = line_shape(line, self.cues.verb_hints)
-            self._shapes[at] = shape
-        return shape
+            found = self._lines[at] = (line_shape(line, self.cues.verb_hints), start)
+        return found
 
 
 _WHOLE_TEXT = Section(kind=SectionKind.OTHER, start=0, end=0)

@@ -152,12 +152,15 @@ class FuzzyIndex:
         Answers are remembered (resumes share most of their words); the memory is bounded.
         """
         memo = self._memo
-        fresh = [w for w in words if w not in memo]
-        if fresh:
-            if len(memo) + len(fresh) > MEMO_LIMIT:
-                memo.clear()
-            memo.update(zip(fresh, self._lookup(fresh), strict=True))
-        return [memo[w] for w in words]
+        answers = [memo.get(w) for w in words]
+        missing = [w for w, answer in zip(words, answers, strict=True) if answer is None]
+        if not missing:
+            return [bool(a) for a in answers]
+        found = dict(zip(missing, self._lookup(missing), strict=True))
+        if len(memo) + len(found) > MEMO_LIMIT:
+            memo.clear()
+        memo.update(found)  # another thread clearing meanwhile only costs a recomputation
+        return [found[w] if a is None else a for w, a in zip(words, answers, strict=True)]
 
     def _lookup(self, words: Sequence[str]) -> list[bool]:
         known = self._in_lists(words)

@@ -399,14 +399,14 @@ def docx_billion_laughs() -> bytes:
     return docx_with({"word/document.xml": deflated("word/document.xml", xml)})
 
 
-def docx_external_relationship() -> bytes:
-    """A relationship that targets a remote URL (must never be fetched) plus an XXE-free body."""
+def docx_external_relationship(url: str = "http://127.0.0.1:9/probe.png") -> bytes:
+    """An image relationship whose target is a remote URL, which must never be fetched."""
     rels_name = "word/_rels/document.xml.rels"
     rels = docx_parts()[rels_name].replace(
         b"</Relationships>",
         b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/image" Target="http://127.0.0.1:9/probe.png" TargetMode="External"/>'
-        b"</Relationships>",
+        b'relationships/image" Target="%s" TargetMode="External"/>'
+        b"</Relationships>" % url.encode(),
     )
     return docx_with({rels_name: deflated(rels_name, rels)})
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import re
@@ -17,8 +16,7 @@ import hostile
 import pytest
 import yaml
 from conftest import REFERENCE_DATE, REPO_ROOT, load_fixture_resume
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
+from docgen import make_docx, make_pdf
 
 from api.app import OPEN_PATHS, create_app
 from api.metrics import ApiMetrics, Counter, Histogram
@@ -85,30 +83,11 @@ def resume_text() -> str:
     return load_fixture_resume("mid_ml")
 
 
-def pdf_bytes(text: str, *, pages: int = 1, encrypt: str | None = None) -> bytes:
-    """A simple text PDF: the text repeated on ``pages`` pages."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, encrypt=encrypt, invariant=True)
+def two_pages(text: str) -> str:
+    """The text with a page break (form feed, see docgen) halfway through its lines."""
     lines = text.splitlines()
-    per_page = max(1, -(-len(lines) // pages))
-    for page in range(pages):
-        y = 800.0
-        for line in lines[page * per_page : (page + 1) * per_page]:
-            canvas.setFont("Helvetica", 9)
-            canvas.drawString(40, y, line)
-            y -= 12
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
-def image_only_pdf() -> bytes:
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    canvas.rect(50, 50, 300, 300, fill=1)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    half = len(lines) // 2
+    return "\n".join([*lines[:half], "\f", *lines[half:]])
 
 
 def library_result(text: str, **options: Any) -> dict[str, Any]:
@@ -148,7 +127,7 @@ def test_match_pdf_upload(client):
     response = client.post(
         "/v1/match",
         data={"reference_date": REF},
-        files={"file": ("cv.pdf", pdf_bytes(resume_text(), pages=2), "application/pdf")},
+        files={"file": ("cv.pdf", make_pdf(two_pages(resume_text())), "application/pdf")},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -159,15 +138,9 @@ def test_match_pdf_upload(client):
 
 
 def test_match_docx_upload(client):
-    docx = pytest.importorskip("docx")
-    document = docx.Document()
-    for line in resume_text().splitlines():
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
     response = client.post(
         "/v1/match",
-        files={"file": ("cv.docx", buffer.getvalue(), "application/octet-stream")},
+        files={"file": ("cv.docx", make_docx(resume_text()), "application/octet-stream")},
     )
     assert response.status_code == 200, response.text
     assert response.json()["document"]["media_type"] == "docx"
@@ -176,7 +149,7 @@ def test_match_docx_upload(client):
 def test_match_upload_equals_the_cli_json(client, tmp_path, capsys):
     from matcher.cli import main
 
-    pdf = pdf_bytes(resume_text(), pages=2)
+    pdf = make_pdf(two_pages(resume_text()))
     path = tmp_path / "resume.pdf"
     path.write_bytes(pdf)
     assert main([str(path), "--json", "--reference-date", REF]) == 0
@@ -262,7 +235,12 @@ def test_custom_profile_as_json_object(client):
 
 @pytest.mark.parametrize(
     "document",
-    ["id: [unclosed", "- just\n- a list\n", json.dumps({"id": "x", "level": "mid"})],
+    [
+        "id: [unclosed",
+        "- just\n- a list\n",
+        json.dumps({"id": "x", "level": "mid"}),
+        "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n",  # alias expansion
+    ],
 )
 def test_invalid_profile_is_a_400_problem(client, document):
     response = client.post(
@@ -298,9 +276,9 @@ def test_unsupported_type_is_415(client):
 )
 def test_unusable_documents_are_422_without_content(client, data, code):
     if data is None:
-        data = image_only_pdf()
+        data = make_pdf(resume_text(), image_only=True)
     elif data == "encrypted":
-        data = pdf_bytes(MARKER + "\n" + resume_text(), encrypt="secret")
+        data = make_pdf(MARKER + "\n" + resume_text(), encrypt_user="secret")
     response = client.post("/v1/match", files={"file": ("resume.pdf", data, "application/pdf")})
     assert_problem(response, 422, code)
     assert MARKER not in response.text
@@ -401,7 +379,7 @@ def test_batch_streams_one_record_per_file_in_order(client):
     files = [
         ("files", ("a.txt", text.encode(), "text/plain")),
         ("files", ("b.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")),
-        ("files", ("c.pdf", pdf_bytes(text), "application/pdf")),
+        ("files", ("c.pdf", make_pdf(text), "application/pdf")),
     ]
     response = client.post("/v1/match/batch", params={"reference_date": REF}, files=files)
     assert response.status_code == 200, response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import socket
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REFERENCE_DATE, REPO_ROOT, load_fixture_resume
+from docgen import make_pdf
 
 from matcher.pipeline import Matcher, MatchOptions
 
@@ -98,32 +98,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop(running)
 
 
-def make_pdf(text: str) -> bytes:
-    """A two-page text PDF (tests/docgen.py when present, else reportlab directly)."""
-    try:
-        from docgen import make_pdf as docgen_make_pdf  # type: ignore[import-not-found]
-    except ImportError:
-        docgen_make_pdf = None
-    if docgen_make_pdf is not None:
-        return bytes(docgen_make_pdf(text))
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
-    lines = text.splitlines()
-    half = -(-len(lines) // 2)
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    for page_lines in (lines[:half], lines[half:]):
-        y = 800.0
-        for line in page_lines:
-            canvas.setFont("Helvetica", 9)
-            canvas.drawString(40, y, line)
-            y -= 12
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
 def raw_request(port: int, head: str, *, timeout: float = 10.0) -> bytes:
     """Send only a request head (no body) and return what the server answers."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
@@ -144,7 +118,8 @@ def raw_request(port: int, head: str, *, timeout: float = 10.0) -> bytes:
 
 def test_pdf_upload_matches_the_library(server: Server):
     text = MARKER + "\n" + load_fixture_resume("senior_ml")
-    pdf = make_pdf(text)
+    lines = text.splitlines()
+    pdf = make_pdf("\n".join([*lines[:20], "\f", *lines[20:]]))  # two pages
     response = httpx.post(
         server.base + "/v1/match",
         params={"reference_date": REFERENCE_DATE.isoformat()},
@@ -159,6 +134,7 @@ def test_pdf_upload_matches_the_library(server: Server):
     )
     assert response.json() == expected.model_dump(mode="json")
     assert response.json()["document"]["media_type"] == "pdf"
+    assert response.json()["document"]["pages"] == 2
 
 
 def test_server_log_has_the_request_but_no_content(server: Server):

@@ -249,3 +249,9 @@ def test_cache_key_changes_with_taxonomy(taxonomy: Taxonomy, tmp_path: Path) -> 
 def test_compiled_matcher_pickles(extractor: SkillExtractor) -> None:
     clone = pickle.loads(pickle.dumps(extractor._compiled))
     assert clone.plain_keys == extractor._compiled.plain_keys
+
+
+def test_company_names_are_dropped(extractor: SkillExtractor) -> None:
+    text = "Platform engineer at Docker Inc, then at Kubernetes Cloud Pvt Ltd."
+    assert extractor.extract_text(text) == ()
+    assert [m.node_id for m in extractor.extract_text("Docker, Kubernetes Ltd")] == ["docker"]
