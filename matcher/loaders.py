@@ -10,6 +10,7 @@ that commands which never read a file start quickly.
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import threading
 import zipfile
@@ -135,6 +136,19 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"ID3", "an MP3 audio file", _SUPPORTED_HINT),
     (b"fLaC", "an audio file", _SUPPORTED_HINT),
 )  # fmt: skip
+# Everything zipfile raises on a damaged or exotic archive: NotImplementedError for a newer
+# format version or compression method, RuntimeError for an encrypted member, LZMAError for a
+# broken LZMA member (found by fuzzing: each escaped as a raw exception).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _PDF_MAGIC = b"%PDF-"
 _PDF_MAGIC_WINDOW = 1024  # readers accept junk before the header; so do we, within limits
@@ -236,7 +250,7 @@ def _sniff_zip(data: bytes, *, named_docx: bool) -> MediaType:
             if "mimetype" in names:
                 with archive.open("mimetype") as stream:
                     mimetype = stream.read(100)  # bounded: the entry could be a bomb
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+    except _ZIP_ERRORS as error:
         raise MalformedDocumentError(
             "the file looks like a DOCX (ZIP) document but it is damaged or incomplete:"
             " save or export the resume again and upload the new file"
@@ -893,7 +907,7 @@ def _checked_docx_copy(data: bytes) -> bytes:
                     target.writestr(name, content)
     except DocumentError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+    except _ZIP_ERRORS as error:
         raise _docx_damaged() from error
     return copy.getvalue()
 

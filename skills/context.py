@@ -129,7 +129,7 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
 _BULLETS = frozenset("•-*+–>·")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
 _SEPARATORS = re.compile(r"[,;|•·\t()/]|\s[-–]\s")
-_STRIP = ".,;:()[]{}'\"!?"
+_VERB_WORD = re.compile(r"[^\W\d_][\w'-]*")
 MAX_LABEL_CHARS = 40
 MAX_LIST_ITEM_WORDS = 4
 MIN_PROSE_WORDS = 6
@@ -187,14 +187,14 @@ def line_shape(line: str, verb_hints: frozenset[str]) -> LineShape:
         items.append((cursor, separator.start(), len(line[cursor : separator.start()].split())))
         cursor = separator.end()
     items.append((cursor, len(line), len(line[cursor:].split())))
-    words = line[body_start:].split()
+    body = line[body_start:]
     kept = tuple(item for item in items if item[2] > 0)
     return LineShape(
         label=label,
         body_start=body_start,
         items=kept,
-        words=len(words),
-        has_verb=any(w.strip(_STRIP).casefold() in verb_hints for w in words),
+        words=len(body.split()),
+        has_verb=not verb_hints.isdisjoint(_VERB_WORD.findall(body.casefold())),
         item_starts=tuple(item[0] for item in kept),
     )
 

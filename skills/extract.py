@@ -91,6 +91,7 @@ log = logging.getLogger(__name__)
 
 CACHE_ENV = "ML_MATCHER_CACHE_DIR"
 CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules change
+CACHE_KEEP = 4  # compiled matchers kept per cache directory (the shipped one plus custom ones)
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
 SENSE_WINDOW = 25  # tokens either side whose mentions choose the sense of an ambiguous form
 MAX_NGRAM = 3
@@ -103,6 +104,7 @@ MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
 _SENTENCE_ENDS = frozenset({".", "!", "?", "•", ";"})
 _ITEM_TRIM = " \t.:*-–\"'"
+_LINE_PUNCTUATION = frozenset({".", ";", ":", "•", "*", "-", "–", "+"})
 _NGRAM_JOINERS = frozenset({"-"})
 _EXTRA_INFIXES = (r"[()\[\]{};|•/]", r"(?<=[A-Za-z])-(?=\d)")
 # spaCy's URL pattern also takes "node.js/Javascript" for a link; a link needs a scheme, "www."
@@ -318,12 +320,25 @@ def _store_compiled(dirs: Sequence[Path], key: str, compiled: _Compiled) -> Path
                 tmp.write(data)
             target = _cache_file(directory, key)
             os.replace(tmp_name, target)  # atomic: readers see the old file or the new one
+            _prune_cache(directory)
             return target
         except OSError:
             if tmp_name is not None and os.path.exists(tmp_name):
                 os.unlink(tmp_name)
             continue  # read-only install or home: try the next place, else stay in memory
     return None
+
+
+def _prune_cache(directory: Path) -> None:
+    """Keep the few newest compiled matchers: each taxonomy or code edit leaves a new one."""
+    found = sorted(
+        directory.glob("extractor-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for stale in found[CACHE_KEEP:]:
+        try:
+            stale.unlink()
+        except OSError:
+            pass  # another process got there first, or the file is not ours to remove
 
 
 # ----------------------------------------------------------------------------- text handling
@@ -525,6 +540,8 @@ class _Run:
         self.section_starts = [s.start for s in doc.sections]
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", doc.text))]
         self._lines: dict[int, tuple[LineShape, int]] = {}
+        self._name_lines: dict[int, bool] = {}
+        self._chosen_ends: dict[int, int] = {}  # start token -> end token of chosen candidates
         self._labels_seen: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ token facts
@@ -754,6 +771,7 @@ class _Run:
 
     def _apply_guards(self, chosen: list[_Candidate]) -> list[_Accepted]:
         forms = self.x.taxonomy.forms
+        self._chosen_ends = {c.start: c.end for c in chosen}
         items = []
         for cand in chosen:
             form = forms[cand.key]
@@ -781,7 +799,7 @@ class _Run:
     def _context_supports(self, cand: _Candidate, anchors: list[int]) -> bool:
         if self._looks_ordinary(cand):
             return False
-        if self._in_skill_list(cand) or self._is_list_item(cand):
+        if self._in_skill_list(cand) or self._is_list_item(cand) or self._names_only_line(cand):
             return True
         low = bisect.bisect_left(anchors, cand.start - CONTEXT_WINDOW)
         high = bisect.bisect_right(anchors, cand.start + CONTEXT_WINDOW)
@@ -823,6 +841,31 @@ class _Run:
         if self._section_at(start).kind is SectionKind.SKILLS:
             return True
         return self._list_label(self._shape_at(start))
+
+    def _names_only_line(self, cand: _Candidate) -> bool:
+        """A line of nothing but two or more names and connectors ("- Spark or Airflow.")."""
+        line = self.t_line[cand.start]
+        known = self._name_lines.get(line)
+        if known is None:
+            low = bisect.bisect_left(self.t_line, line)
+            high = bisect.bisect_right(self.t_line, line)
+            joiners = self.cues.list_connectors | _LINE_PUNCTUATION
+            names = 0
+            i = low
+            known = True
+            while i < high:
+                span_end = self._chosen_ends.get(i)
+                if span_end is not None:
+                    names += 1
+                    i = span_end
+                elif self.t_lower[i] in joiners:
+                    i += 1
+                else:
+                    known = False
+                    break
+            known = known and names >= 2
+            self._name_lines[line] = known
+        return known
 
     def _is_list_item(self, cand: _Candidate) -> bool:
         """A whole item of a list of three or more ("Word, Excel, PowerPoint"), unless the

@@ -12,6 +12,7 @@ compresses every chunk to the same bytes, so a 1 GiB stream is one compressed bl
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import os
@@ -271,6 +272,8 @@ class ZipEntry:
     method: int
     crc: int
     size: int  # declared uncompressed size
+    version: int = 20  # "version needed to extract" (zipfile refuses above 63)
+    flags: int = 0x0800  # bit 11: UTF-8 names; bit 0 would mean "encrypted"
 
 
 def stored(name: str, data: bytes) -> ZipEntry:
@@ -290,7 +293,16 @@ def write_zip(entries: Sequence[ZipEntry]) -> bytes:
     for entry in entries:
         name = entry.name.encode("utf-8")
         offset = out.tell()
-        fields = (20, 0x0800, entry.method, 0, 0x21, entry.crc, len(entry.payload), entry.size)
+        fields = (
+            entry.version,
+            entry.flags,
+            entry.method,
+            0,
+            0x21,
+            entry.crc,
+            len(entry.payload),
+            entry.size,
+        )
         out.write(struct.pack("<IHHHHHIII", 0x04034B50, *fields) + struct.pack("<HH", len(name), 0))
         out.write(name + entry.payload)
         central.write(struct.pack("<IH", 0x02014B50, 20) + struct.pack("<HHHHHIII", *fields))
@@ -433,6 +445,31 @@ def docx_corrupt_deflate() -> bytes:
     return docx_with({"word/document.xml": entry})
 
 
+def _document_entry(**changes: Any) -> ZipEntry:
+    good = deflated("word/document.xml", docx_parts()["word/document.xml"])
+    return dataclasses.replace(good, **changes)
+
+
+def docx_future_zip_version() -> bytes:
+    """document.xml needs 'version 6.5' to extract (zipfile raises NotImplementedError)."""
+    return docx_with({"word/document.xml": _document_entry(version=65)})
+
+
+def docx_encrypted_member() -> bytes:
+    """document.xml is flagged as encrypted with ZIP's own (legacy) encryption."""
+    return docx_with({"word/document.xml": _document_entry(flags=0x0801)})
+
+
+def docx_unknown_compression() -> bytes:
+    """document.xml uses compression method 99 (AES), which zipfile does not implement."""
+    return docx_with({"word/document.xml": _document_entry(method=99)})
+
+
+def docx_broken_lzma() -> bytes:
+    """document.xml claims LZMA compression (method 14) but holds deflate data."""
+    return docx_with({"word/document.xml": _document_entry(method=14)})
+
+
 def docx_truncated() -> bytes:
     data = docx_with()
     return data[: len(data) * 2 // 3]
@@ -499,6 +536,10 @@ CORPUS: tuple[HostileCase, ...] = (
     HostileCase("docx_empty_paras", "empty.docx", docx_empty_paragraphs, "empty_document", "200k"),
     HostileCase("docx_corrupt_deflate", "bad.docx", docx_corrupt_deflate, "malformed", "zlib"),
     HostileCase("docx_truncated", "cut.docx", docx_truncated, "malformed", "cut zip"),
+    HostileCase("docx_zip_v65", "v65.docx", docx_future_zip_version, "malformed", "fuzz find"),
+    HostileCase("docx_zip_crypt", "zc.docx", docx_encrypted_member, "malformed", "ZipCrypto"),
+    HostileCase("docx_zip_aes", "aes.docx", docx_unknown_compression, "malformed", "method 99"),
+    HostileCase("docx_bad_lzma", "lzma.docx", docx_broken_lzma, "malformed", "method 14"),
     HostileCase("zip_not_docx", "plain.docx", zip_not_docx, "malformed", "zip, no Word parts"),
     HostileCase("txt_nuls", "nul.txt", txt_with_nuls, None, "NUL bytes"),
     HostileCase("txt_bidi", "bidi.txt", txt_bidi_and_zero_width, None, "RTL/zero-width"),

@@ -255,3 +255,10 @@ def test_company_names_are_dropped(extractor: SkillExtractor) -> None:
     text = "Platform engineer at Docker Inc, then at Kubernetes Cloud Pvt Ltd."
     assert extractor.extract_text(text) == ()
     assert [m.node_id for m in extractor.extract_text("Docker, Kubernetes Ltd")] == ["docker"]
+
+
+def test_old_caches_are_pruned(taxonomy: Taxonomy, tmp_path: Path) -> None:
+    for number in range(6):
+        (tmp_path / f"extractor-old{number}.pickle").write_bytes(b"stale")
+    SkillExtractor(taxonomy, cache_dirs=[tmp_path])
+    assert len(list(tmp_path.glob("extractor-*.pickle"))) == 4
