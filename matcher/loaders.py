@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import lzma
 import re
+import struct
 import threading
 import zipfile
 import zlib
@@ -69,7 +70,9 @@ _DOCX_MAX_RATIO = 100  # for entries over _DOCX_RATIO_MIN_SIZE: deflate rarely b
 _DOCX_RATIO_MIN_SIZE = 10 * 1024 * 1024
 _DOCX_READ_CHUNK = 64 * 1024
 _DOCX_MAX_DEPTH = 200  # nesting of XML elements we walk (tables in tables in text boxes ...)
-_DOCX_MAX_ELEMENTS = 300_000  # a two-page resume has about 5,000; each costs Python time
+# A two-page resume has about 5,000 elements; walking one costs 5-10 us of Python time, so
+# this keeps the worst walk near a second. Counted in C before the walk (see _element_text).
+_DOCX_MAX_ELEMENTS = 100_000
 
 
 def load_document(
@@ -243,6 +246,7 @@ def _sniff_media_container(data: bytes) -> tuple[str, str] | None:
 
 
 def _sniff_zip(data: bytes, *, named_docx: bool) -> MediaType:
+    _check_claimed_entry_count(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -922,10 +926,7 @@ def _read_zip_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
 
 def _check_docx_directory(entries: Sequence[zipfile.ZipInfo]) -> None:
     if len(entries) > _DOCX_MAX_ENTRIES:
-        raise DocumentTooLargeError(
-            f"the Word document has {len(entries):,} internal parts (limit {_DOCX_MAX_ENTRIES:,}),"
-            " far more than any resume: save it again from Word or export it as PDF"
-        )
+        raise _too_many_parts(len(entries))
     total = 0
     for entry in entries:
         total += entry.file_size
@@ -936,6 +937,32 @@ def _check_docx_directory(entries: Sequence[zipfile.ZipInfo]) -> None:
                 "the Word document would unpack to far more data than a resume holds"
                 " (a possible ZIP bomb): save it again from Word or export it as PDF"
             )
+
+
+def _too_many_parts(count: int) -> DocumentTooLargeError:
+    return DocumentTooLargeError(
+        f"the Word document has {count:,} internal parts (limit {_DOCX_MAX_ENTRIES:,}),"
+        " far more than any resume: save it again from Word or export it as PDF"
+    )
+
+
+_ZIP_END_RECORD = b"PK\x05\x06"
+_ZIP_END_RECORD_SEARCH = 22 + 65_535  # the record plus the longest archive comment
+
+
+def _check_claimed_entry_count(data: bytes) -> None:
+    """Refuse a ZIP whose end record claims too many entries before zipfile builds them all.
+
+    zipfile turns every directory entry into an object up front: 65,000 tiny entries fit in a
+    10 MB upload and took seconds per open. ZIP64 archives (count 0xFFFF) are left to the
+    directory check.
+    """
+    end = data.rfind(_ZIP_END_RECORD, max(0, len(data) - _ZIP_END_RECORD_SEARCH))
+    if end < 0 or end + 22 > len(data):
+        return  # no end record: zipfile reports the damage
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    if _DOCX_MAX_ENTRIES < count < 0xFFFF:
+        raise _too_many_parts(count)
 
 
 def _check_xml_part(content: bytes) -> None:
@@ -985,6 +1012,12 @@ def _dedupe(texts: Iterable[str]) -> Iterator[str]:
 
 
 def _element_text(element: Any) -> str:
+    if int(element.xpath("count(.//*)")) > _DOCX_MAX_ELEMENTS:
+        # Refused in milliseconds: 200,000 empty paragraphs took seconds to walk.
+        raise ResourceLimitError(
+            "the Word document holds too many elements to read safely (a resume has a few"
+            " thousand): save it as PDF and try again"
+        )
     walker = _DocxTextWalker()
     walker.walk(element, depth=0)
     return "".join(walker.parts)

@@ -136,6 +136,11 @@ class SkillMention(Frozen):
     )
     match: MatchKind = "exact"
     score: float = Field(default=100.0, description="Match score 0-100 (100 for exact matches).")
+    kind: Literal["skill", "signal"] = Field(
+        default="skill",
+        description="'skill' when the name of a skill was found; 'signal' for a behaviour phrase"
+        " that evidences it ('mentored two junior engineers', 'tech lead for ...').",
+    )
 
 
 class SkillEvidence(Frozen):

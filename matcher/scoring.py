@@ -251,12 +251,14 @@ def summarize_skills(
 ) -> tuple[SkillEvidence, ...]:
     """Roll asserted mentions up per node: in_work, years (merged position ranges), last_used."""
     by_index = {p.index: p for p in positions}
-    grouped: dict[str, list[SkillMention]] = defaultdict(list)
+    grouped: dict[str, list[SkillMention]] = {}
     for mention in mentions:
         if mention.assertion == "asserted":
-            grouped[mention.node_id].append(mention)
+            grouped.setdefault(mention.node_id, []).append(mention)
+    # Many skills are mentioned in the same set of positions: merge each set's months once.
+    years_by_positions: dict[frozenset[int], float] = {}
     summaries = [
-        _summarize_node(node_id, found, by_index, taxonomy, reference_date)
+        _summarize_node(node_id, found, by_index, taxonomy, reference_date, years_by_positions)
         for node_id, found in grouped.items()
     ]
     summaries.sort(key=lambda s: (not s.in_work, -s.years, -s.mentions, s.name.casefold()))
@@ -269,26 +271,38 @@ def _summarize_node(
     positions: Mapping[int, Position],
     taxonomy: Taxonomy,
     reference_date: date,
+    years_by_positions: dict[frozenset[int], float],
 ) -> SkillEvidence:
+    work: set[int] = set()
+    in_work = False
+    last_used: date | None = None
+    for mention in mentions:
+        position = _position_for(mention, positions)
+        dates = mention.dates
+        if position is not None:
+            if position.kind in WORK_KINDS:
+                work.add(position.index)
+                in_work = in_work or mention.context == "prose"
+            if dates is None:
+                dates = position.dates
+        if dates is not None:
+            used = min(dates.end, reference_date)
+            if last_used is None or used > last_used:
+                last_used = used
+    key = frozenset(work)
+    years = years_by_positions.get(key)
+    if years is None:
+        ranges = (positions[index].dates for index in sorted(key))
+        years = years_by_positions[key] = round(merged_years(ranges, reference_date), 2)
     node = taxonomy.nodes.get(node_id)
-    placed = [(m, _position_for(m, positions)) for m in mentions]
-    work = [p for _, p in placed if p is not None and p.kind in WORK_KINDS]
-    in_work = any(
-        m.context == "prose" and p is not None and p.kind in WORK_KINDS for m, p in placed
-    )
-    used_until = [
-        min(dates.end, reference_date)
-        for dates in (_mention_dates(m, positions) for m in mentions)
-        if dates is not None
-    ]
     return SkillEvidence(
         node_id=node_id,
         name=node.name if node is not None else mentions[0].name,
         category=node.category if node is not None else "unknown",
         mentions=len(mentions),
         in_work=in_work,
-        years=round(merged_years((p.dates for p in work), reference_date), 2),
-        last_used=max(used_until) if used_until else None,
+        years=years,
+        last_used=last_used,
     )
 
 
@@ -296,13 +310,6 @@ def _position_for(mention: SkillMention, positions: Mapping[int, Position]) -> P
     if mention.position_index is None:
         return None
     return positions.get(mention.position_index)
-
-
-def _mention_dates(mention: SkillMention, positions: Mapping[int, Position]) -> DateRange | None:
-    if mention.dates is not None:
-        return mention.dates
-    position = _position_for(mention, positions)
-    return position.dates if position is not None else None
 
 
 # ----------------------------------------------------------------------------- mention credit
@@ -318,6 +325,35 @@ class MentionCredit:
     """Why the credit is below 1: list_only, listed_in_position, near_work, outside_work, stale."""
 
 
+# Where a mention sits, as the reason its context credit is below 1 ("in_work" has no reason).
+_IN_WORK = "in_work"
+_PROSE_CREDITS = {
+    _IN_WORK: PROSE_IN_WORK,
+    "near_work": PROSE_NEAR_WORK,
+    "outside_work": PROSE_ELSEWHERE,
+}
+
+
+def _mention_context(mention: SkillMention, position: Position | None) -> str:
+    """in_work, listed_in_position, list_only, near_work or outside_work."""
+    in_work = position is not None and position.kind in WORK_KINDS
+    if mention.context == "list":
+        return "listed_in_position" if in_work else "list_only"
+    if in_work:
+        return _IN_WORK
+    if position is not None or mention.section in _WORK_SECTIONS:
+        return "near_work"
+    return "outside_work"
+
+
+def _context_credit(context: str, list_credit: float) -> float:
+    if context == "listed_in_position":
+        return list_credit + (1.0 - list_credit) / 2.0
+    if context == "list_only":
+        return list_credit
+    return _PROSE_CREDITS[context]
+
+
 def mention_credit(
     mention: SkillMention,
     position: Position | None,
@@ -326,34 +362,38 @@ def mention_credit(
     reference_date: date,
 ) -> MentionCredit:
     """Credit of one asserted mention: context (prose in dated work best) x recency."""
-    in_work = position is not None and position.kind in WORK_KINDS
-    reasons: list[str] = []
-    if mention.context == "list":
-        if in_work:
-            context_credit = list_credit + (1.0 - list_credit) / 2.0
-            reasons.append("listed_in_position")
-        else:
-            context_credit = list_credit
-            reasons.append("list_only")
-    elif in_work:
-        context_credit = PROSE_IN_WORK
-    elif position is not None or mention.section in _WORK_SECTIONS:
-        context_credit = PROSE_NEAR_WORK
-        reasons.append("near_work")
-    else:
-        context_credit = PROSE_ELSEWHERE
-        reasons.append("outside_work")
+    placed = _place(mention, position, reference_date)
+    context_credit = _context_credit(placed.context, list_credit)
+    return MentionCredit(
+        credit=context_credit * placed.recency,
+        context_credit=context_credit,
+        recency=placed.recency,
+        dated=placed.dated,
+        reasons=placed.reasons,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """What scoring needs of one mention that does not depend on the requirement."""
+
+    mention: SkillMention
+    position: Position | None
+    context: str
+    recency: float
+    dated: bool  # dated work: the years factor of a requirement with min_years applies
+    reasons: tuple[str, ...]
+
+
+def _place(mention: SkillMention, position: Position | None, reference_date: date) -> _Placed:
+    context = _mention_context(mention, position)
+    reasons = () if context == _IN_WORK else (context,)
     dates = mention.dates or (position.dates if position is not None else None)
     recency = recency_factor(dates.end if dates is not None else None, reference_date)
     if recency < 1.0:
-        reasons.append("stale")
-    return MentionCredit(
-        credit=context_credit * recency,
-        context_credit=context_credit,
-        recency=recency,
-        dated=dates is not None and in_work,
-        reasons=tuple(reasons),
-    )
+        reasons = (*reasons, "stale")
+    in_work = context in (_IN_WORK, "listed_in_position")
+    return _Placed(mention, position, context, recency, dates is not None and in_work, reasons)
 
 
 # ----------------------------------------------------------------------------- scoring context
@@ -361,7 +401,11 @@ def mention_credit(
 
 @dataclass(frozen=True)
 class _Context:
-    """Everything a requirement needs, indexed once per resume."""
+    """Everything a requirement needs, indexed once per resume.
+
+    The memo dicts hold results shared by the levels (the same skill, quote or position is looked
+    at by junior, mid and senior); they live as long as one ``score_profiles`` call.
+    """
 
     text: str
     reference_date: date
@@ -373,16 +417,28 @@ class _Context:
     credit_cache: dict[tuple[str, float, float | None], _NodeCredit | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    evidence_cache: dict[tuple[int, str | None], Evidence] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    position_evidence_cache: dict[tuple[int, float, str], Evidence] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    describe_cache: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    experience_cache: dict[tuple[Any, ...], _WeightedYears] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def position_by_index(self) -> Mapping[int, Position]:
         return {p.index: p for p in self.positions}
 
     @cached_property
-    def by_node(self) -> Mapping[str, tuple[SkillMention, ...]]:
-        grouped: dict[str, list[SkillMention]] = defaultdict(list)
+    def by_node(self) -> Mapping[str, tuple[_Placed, ...]]:
+        """Mentions per node, each placed (position, context, recency) once."""
+        grouped: dict[str, list[_Placed]] = {}
         for mention in self.mentions:
-            grouped[mention.node_id].append(mention)
+            placed = _place(mention, self.position_of(mention), self.reference_date)
+            grouped.setdefault(mention.node_id, []).append(placed)
         return {node: tuple(found) for node, found in grouped.items()}
 
     @cached_property
@@ -396,6 +452,13 @@ class _Context:
         return self.position_by_index.get(mention.position_index)
 
     def evidence_for(self, mention: SkillMention, note: str | None = None) -> Evidence:
+        key = (id(mention), note)  # mentions live in self.mentions: ids are stable here
+        cached = self.evidence_cache.get(key)
+        if cached is None:
+            cached = self.evidence_cache[key] = self._evidence(mention, note)
+        return cached
+
+    def _evidence(self, mention: SkillMention, note: str | None) -> Evidence:
         start, end = snippet_span(self.text, mention.start, mention.end)
         position = self.position_of(mention)
         return Evidence(
@@ -413,7 +476,7 @@ class _Context:
         if node is not None:
             return node.name
         found = self.by_node.get(node_id)
-        return found[0].name if found else node_id
+        return found[0].mention.name if found else node_id
 
 
 # ----------------------------------------------------------------------------- skills and signals
@@ -428,6 +491,7 @@ class _NodeCredit:
     reasons: tuple[str, ...]
     last_used: date | None
     years: float
+    note: str
 
 
 # Derived taxonomy facts (covered nodes, children) per taxonomy: profiles are scored many times
@@ -463,17 +527,6 @@ def _covered_nodes(
     return result
 
 
-def _covered_set(
-    nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str] = ()
-) -> frozenset[str]:
-    result: frozenset[str] = _cached(
-        taxonomy,
-        ("covered_set", tuple(nodes), tuple(exclude)),
-        lambda: frozenset(_covered_nodes(nodes, taxonomy, exclude)),
-    )
-    return result
-
-
 def _compute_covered(
     nodes: Sequence[str], taxonomy: Taxonomy, exclude: Sequence[str]
 ) -> tuple[str, ...]:
@@ -486,6 +539,59 @@ def _compute_covered(
         dropped = set(_covered_nodes(exclude, taxonomy))
         return tuple(n for n in seen if n not in dropped)
     return tuple(seen)
+
+
+# What a requirement needs from the taxonomy, derived once per (taxonomy, requirement) and reused
+# for every resume. Entries keep both objects alive, so their ids cannot be recycled meanwhile.
+_REQUIREMENT_INDEX: dict[tuple[int, int], tuple[Taxonomy, object, Any]] = {}
+
+
+def _requirement_index(taxonomy: Taxonomy, requirement: object, build: Any) -> Any:
+    key = (id(taxonomy), id(requirement))
+    cached = _REQUIREMENT_INDEX.get(key)
+    if cached is not None and cached[0] is taxonomy and cached[1] is requirement:
+        return cached[2]
+    value = build()
+    if len(_REQUIREMENT_INDEX) >= _TAXONOMY_CACHE_LIMIT:
+        _REQUIREMENT_INDEX.clear()
+    _REQUIREMENT_INDEX[key] = (taxonomy, requirement, value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupIndex:
+    covered: frozenset[str]
+    """Every node that counts for the group."""
+    listed: tuple[tuple[str, frozenset[str]], ...]
+    """Each listed node with what it covers (minus exclusions), to name what was not found."""
+    members: tuple[str, ...]
+    """Direct children of the listed nodes, minus exclusions, without duplicates."""
+
+
+def _group_index(
+    requirement: SkillsRequirement | SignalsRequirement, taxonomy: Taxonomy
+) -> _GroupIndex:
+    def build() -> _GroupIndex:
+        exclude = requirement.exclude
+        excluded = set(_covered_nodes(exclude, taxonomy))
+        members = (
+            child
+            for node_id in requirement.nodes
+            if node_id in taxonomy.nodes
+            for child in _children(node_id, taxonomy)
+            if child not in excluded
+        )
+        return _GroupIndex(
+            covered=frozenset(_covered_nodes(requirement.nodes, taxonomy, exclude)),
+            listed=tuple(
+                (node_id, frozenset(_covered_nodes((node_id,), taxonomy, exclude)))
+                for node_id in requirement.nodes
+            ),
+            members=tuple(dict.fromkeys(members)),
+        )
+
+    index: _GroupIndex = _requirement_index(taxonomy, requirement, build)
+    return index
 
 
 def _node_credit(
@@ -502,37 +608,34 @@ def _node_credit(
 def _compute_node_credit(
     node_id: str, ctx: _Context, *, list_credit: float, min_years: float | None
 ) -> _NodeCredit | None:
-    mentions = ctx.by_node.get(node_id, ())
-    if not mentions:
+    placed_mentions = ctx.by_node.get(node_id, ())
+    if not placed_mentions:
         return None
     summary = ctx.skills.get(node_id)
     years = summary.years if summary is not None else 0.0
     factor = years_factor(years, min_years)
-    best: tuple[float, int, SkillMention, tuple[str, ...]] | None = None
-    for order, mention in enumerate(mentions):
-        scored = mention_credit(
-            mention,
-            ctx.position_of(mention),
-            list_credit=list_credit,
-            reference_date=ctx.reference_date,
-        )
-        credit, reasons = scored.credit, scored.reasons
-        if scored.dated and factor < 1.0:
+    best: _Placed | None = None
+    best_credit = 0.0
+    best_reasons: tuple[str, ...] = ()
+    for placed in placed_mentions:
+        credit = _context_credit(placed.context, list_credit) * placed.recency
+        reasons = placed.reasons
+        if placed.dated and factor < 1.0:
             credit *= factor
             reasons = (*reasons, "few_years")
         # Ties keep the earliest mention, so the quoted evidence is stable.
-        if best is None or credit > best[0]:
-            best = (credit, order, mention, reasons)
+        if best is None or credit > best_credit:
+            best, best_credit, best_reasons = placed, credit, reasons
     assert best is not None
-    credit, _, mention, reasons = best
     return _NodeCredit(
         node_id=node_id,
         name=ctx.name_of(node_id),
-        credit=credit,
-        mention=mention,
-        reasons=reasons,
+        credit=best_credit,
+        mention=best.mention,
+        reasons=best_reasons,
         last_used=summary.last_used if summary is not None else None,
         years=years,
+        note=_credit_note(best_reasons),
     )
 
 
@@ -546,25 +649,32 @@ _REASON_NOTES = {
 }
 
 
-def _credit_note(item: _NodeCredit) -> str:
-    if not item.reasons:
+def _credit_note(reasons: Sequence[str]) -> str:
+    if not reasons:
         return "used in a described, dated position or project"
-    return "; ".join(_REASON_NOTES[r] for r in item.reasons)
+    return "; ".join(_REASON_NOTES[r] for r in reasons)
 
 
 def _describe(item: _NodeCredit, ctx: _Context) -> str:
-    position = ctx.position_of(item.mention)
-    if not item.reasons and position is not None:
-        where = position.title or position.organization or "a dated position"
-        return f"{item.name} (in {where}, {_format_range(position.dates)})"
-    return f"{item.name} ({_credit_note(item)})"
+    key = id(item)  # node credits live in ctx.credit_cache: ids are stable here
+    cached = ctx.describe_cache.get(key)
+    if cached is None:
+        position = ctx.position_of(item.mention)
+        if not item.reasons and position is not None:
+            where = position.title or position.organization or "a dated position"
+            cached = f"{item.name} (in {where}, {_format_range(position.dates)})"
+        else:
+            cached = f"{item.name} ({item.note})"
+        ctx.describe_cache[key] = cached
+    return cached
 
 
 def _score_group(
     requirement: SkillsRequirement | SignalsRequirement, ctx: _Context
 ) -> RequirementResult:
     min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
-    covered = _covered_set(requirement.nodes, ctx.taxonomy, requirement.exclude)
+    index = _group_index(requirement, ctx.taxonomy)
+    covered = index.covered
     credits = [
         found
         for node_id in ctx.by_node  # a resume names far fewer nodes than a family covers
@@ -580,9 +690,9 @@ def _score_group(
     counted = credits[: requirement.min_count]
     satisfaction = round(min(1.0, sum(c.credit for c in counted) / requirement.min_count), 4)
     status = status_for(satisfaction)
-    not_found = _not_found(requirement, {c.node_id for c in credits}, ctx)
+    not_found = _not_found(index, {c.node_id for c in credits}, ctx)
     shown = credits[: max(requirement.min_count, MAX_EVIDENCE)][:MAX_EVIDENCE]
-    evidence = tuple(ctx.evidence_for(c.mention, note=_credit_note(c)) for c in shown)
+    evidence = tuple(ctx.evidence_for(c.mention, note=c.note) for c in shown)
     return RequirementResult(
         id=requirement.id,
         kind=requirement.kind,
@@ -598,26 +708,13 @@ def _score_group(
     )
 
 
-def _not_found(
-    requirement: SkillsRequirement | SignalsRequirement, found: set[str], ctx: _Context
-) -> tuple[str, ...]:
+def _not_found(index: _GroupIndex, found: set[str], ctx: _Context) -> tuple[str, ...]:
     """Listed nodes with no evidence; for a listed family already partly shown (e.g. machine
     learning), its direct members without evidence, so advice can name concrete next steps."""
-    names: list[str] = []
-    for node_id in requirement.nodes:
-        covered = _covered_nodes((node_id,), ctx.taxonomy, requirement.exclude)
-        if not found & set(covered):
-            names.append(ctx.name_of(node_id))
+    names = [ctx.name_of(node_id) for node_id, covered in index.listed if covered.isdisjoint(found)]
     if names:
         return tuple(names)
-    excluded = set(_covered_nodes(requirement.exclude, ctx.taxonomy))
-    members = [
-        child
-        for node_id in requirement.nodes
-        for child in _children(node_id, ctx.taxonomy)
-        if child not in found and child not in excluded
-    ]
-    return tuple(ctx.name_of(n) for n in dict.fromkeys(members))
+    return tuple(ctx.name_of(n) for n in index.members if n not in found)
 
 
 def _children(node_id: str, taxonomy: Taxonomy) -> tuple[str, ...]:
@@ -774,13 +871,46 @@ def _weighted_positions(
     return weighted
 
 
+@dataclass(frozen=True, slots=True)
+class _WeightedYears:
+    positions: tuple[_WeightedPosition, ...]
+    years: float
+    breakdown: Mapping[str, float]
+
+
+def _weighted(requirement: ExperienceRequirement, ctx: _Context) -> _WeightedYears:
+    """Weighted positions and years, once per resume for each distinct set of weights (levels and
+    the equivalent-experience default often share them)."""
+    key = (
+        requirement.internship_weight,
+        requirement.project_weight,
+        requirement.relevant_title_terms,
+        requirement.relevant_categories,
+        requirement.adjacent_weight,
+        requirement.other_weight,
+    )
+    cached = ctx.experience_cache.get(key)
+    if cached is None:
+        positions = tuple(_weighted_positions(requirement, ctx))
+        years, breakdown = _merge_weighted(positions, ctx.reference_date)
+        cached = ctx.experience_cache[key] = _WeightedYears(positions, years, breakdown)
+    return cached
+
+
 def weighted_years(
     requirement: ExperienceRequirement, ctx: _Context
 ) -> tuple[float, dict[str, float]]:
     """Relevance-weighted years (each month counted once at its best weight) and a breakdown."""
+    found = _weighted(requirement, ctx)
+    return found.years, dict(found.breakdown)
+
+
+def _merge_weighted(
+    positions: Sequence[_WeightedPosition], reference_date: date
+) -> tuple[float, dict[str, float]]:
     best: dict[int, _WeightedPosition] = {}
-    for item in _weighted_positions(requirement, ctx):
-        for month in _months(item.position.dates, ctx.reference_date):
+    for item in positions:
+        for month in _months(item.position.dates, reference_date):
             current = best.get(month)
             if current is None or item.weight > current.weight:
                 best[month] = item
@@ -794,14 +924,15 @@ def weighted_years(
 
 
 def _score_experience(requirement: ExperienceRequirement, ctx: _Context) -> RequirementResult:
-    years, breakdown = weighted_years(requirement, ctx)
+    weighted = _weighted(requirement, ctx)
+    years, breakdown = weighted.years, weighted.breakdown
     curve = requirement.curve
     satisfaction = round(
         years_curve(years, midpoint=curve.midpoint, spread=curve.spread, floor=curve.floor), 4
     )
     status = status_for(satisfaction)
     items = sorted(
-        _weighted_positions(requirement, ctx),
+        weighted.positions,
         key=lambda w: (
             -w.weight * len(_months(w.position.dates, ctx.reference_date)),
             w.position.index,
@@ -847,6 +978,14 @@ def _score_experience(requirement: ExperienceRequirement, ctx: _Context) -> Requ
 
 
 def _position_evidence(item: _WeightedPosition, ctx: _Context) -> Evidence:
+    key = (id(item.position), item.weight, item.relevance)  # positions live in ctx.positions
+    cached = ctx.position_evidence_cache.get(key)
+    if cached is None:
+        cached = ctx.position_evidence_cache[key] = _quote_position(item, ctx)
+    return cached
+
+
+def _quote_position(item: _WeightedPosition, ctx: _Context) -> Evidence:
     position = item.position
     start, end = snippet_span(ctx.text, position.start, position.start)
     if end <= start:  # an empty first line: quote the date text instead
@@ -866,13 +1005,33 @@ def _position_evidence(item: _WeightedPosition, ctx: _Context) -> Evidence:
 # ----------------------------------------------------------------------------- education
 
 
-def _degree_rungs(requirement: EducationRequirement, taxonomy: Taxonomy) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class _EducationIndex:
+    rungs: Mapping[str, int]
     """Node -> index of the highest ladder degree that covers it (e.g. MSc -> master's)."""
-    rungs: dict[str, int] = {}
-    for index, degree in enumerate(requirement.degrees):
-        for node_id in _covered_nodes((degree,), taxonomy):
-            rungs[node_id] = index
-    return rungs
+    core: frozenset[str]
+    fields: frozenset[str]
+    """Core and related fields together."""
+    min_rung: int
+
+
+def _education_index(requirement: EducationRequirement, taxonomy: Taxonomy) -> _EducationIndex:
+    def build() -> _EducationIndex:
+        rungs: dict[str, int] = {}
+        for index, degree in enumerate(requirement.degrees):
+            for node_id in _covered_nodes((degree,), taxonomy):
+                rungs[node_id] = index
+        core = frozenset(_covered_nodes(requirement.fields, taxonomy))
+        related = frozenset(_covered_nodes(requirement.related_fields, taxonomy)) - core
+        return _EducationIndex(
+            rungs=rungs,
+            core=core,
+            fields=core | related,
+            min_rung=requirement.degrees.index(requirement.min_degree),
+        )
+
+    index: _EducationIndex = _requirement_index(taxonomy, requirement, build)
+    return index
 
 
 def _near(a: SkillMention, b: SkillMention, text: str) -> bool:
@@ -882,11 +1041,9 @@ def _near(a: SkillMention, b: SkillMention, text: str) -> bool:
 
 
 def _score_education(requirement: EducationRequirement, ctx: _Context) -> RequirementResult:
-    taxonomy = ctx.taxonomy
-    rungs = _degree_rungs(requirement, taxonomy)
+    index = _education_index(requirement, ctx.taxonomy)
+    rungs, core = index.rungs, index.core
     degrees = [(rungs[m.node_id], m) for m in ctx.mentions if m.node_id in rungs]
-    core = set(_covered_nodes(requirement.fields, taxonomy))
-    related = set(_covered_nodes(requirement.related_fields, taxonomy)) - core
 
     def in_education(m: SkillMention) -> bool:
         position = ctx.position_of(m)
@@ -896,8 +1053,8 @@ def _score_education(requirement: EducationRequirement, ctx: _Context) -> Requir
             or any(_near(m, d, ctx.text) for _, d in degrees)
         )
 
-    fields = [m for m in ctx.mentions if m.node_id in core | related and in_education(m)]
-    min_rung = requirement.degrees.index(requirement.min_degree)
+    fields = [m for m in ctx.mentions if m.node_id in index.fields and in_education(m)]
+    min_rung = index.min_rung
     options: list[tuple[float, str, tuple[SkillMention, ...]]] = []
     for rung, degree in degrees:
         degree_credit = 1.0 if rung >= min_rung else requirement.below_min_credit
@@ -957,7 +1114,7 @@ def _score_education(requirement: EducationRequirement, ctx: _Context) -> Requir
 
 
 def _best_field(
-    fields: Sequence[SkillMention], core: set[str], requirement: EducationRequirement
+    fields: Sequence[SkillMention], core: frozenset[str], requirement: EducationRequirement
 ) -> tuple[float, SkillMention | None]:
     for mention in fields:
         if mention.node_id in core:

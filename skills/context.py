@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +55,9 @@ class ExtractionCues:
     ordinary_preceders: frozenset[str]
     ordinary_words: frozenset[str]
     list_labels: frozenset[str]
+    degree_words: frozenset[str]
+    context_categories: dict[str, frozenset[str]] = field(hash=False)
+    """Form key -> the categories whose mentions alone vouch for it (a term of two fields)."""
     digest_source: str
     """The file's text, so the compiled-matcher cache notices edits."""
 
@@ -89,6 +92,18 @@ def kind_key(kind: CueKind) -> str:
     return "negation" if kind == "negated" else "aspiration"
 
 
+def _context_categories(data: dict[str, Any], path: Path) -> dict[str, frozenset[str]]:
+    value = data.get("context_categories", {})
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+    ):
+        raise TaxonomyError(f"{path}: 'context_categories' must map forms to category lists")
+    return {
+        " ".join(str(k).casefold().split()): frozenset(c.casefold() for c in v)
+        for k, v in value.items()
+    }
+
+
 def load_cues(path: Path | None = None) -> ExtractionCues:
     """Read and check the extractor's word lists (cached for the shipped file)."""
     return _load_cues_cached(Path(path or CUES_PATH).resolve())
@@ -120,6 +135,8 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
         ordinary_preceders=_words(data, "ordinary_preceders", path),
         ordinary_words=_words(data, "ordinary_words", path),
         list_labels=_words(data, "list_labels", path),
+        degree_words=_words(data, "degree_words", path),
+        context_categories=_context_categories(data, path),
         digest_source=source,
     )
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import random
 import sys
 import time
 from collections import Counter
@@ -64,6 +65,8 @@ SNIPPET_CHARS = 60
 DEFAULT_UNSCORED_CATEGORIES = ("education", "certifications")
 DEFAULT_MIN_LABELLED = 3
 DEFAULT_TOP = 30
+DEFAULT_SIGNAL_SAMPLE = 50
+SAMPLE_SEED = 20261203
 
 DocumentBuilder = Callable[[str], ExtractedDocument]
 
@@ -116,6 +119,11 @@ class EvaluationReport:
     top_false_positives: list[Example] = field(default_factory=list)
     top_misses: list[Example] = field(default_factory=list)
     annotation_gap_examples: list[Example] = field(default_factory=list)
+    signals: int = 0
+    """Asserted signal mentions (kind "signal": behaviour/role phrases), scored apart."""
+    signals_on_gold: int = 0
+    signal_examples: list[Example] = field(default_factory=list)
+    signal_sample: list[Example] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- input
@@ -229,6 +237,7 @@ def evaluate(
     top: int = DEFAULT_TOP,
     whole_documents: bool = False,
     unscored_categories: Sequence[str] = DEFAULT_UNSCORED_CATEGORIES,
+    signal_sample: int = DEFAULT_SIGNAL_SAMPLE,
 ) -> EvaluationReport:
     """Run the extractor over annotated resumes and compare its mentions with the gold spans."""
     labelled_as_skill: Counter[str] = Counter(
@@ -238,6 +247,8 @@ def evaluate(
     false_positives: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
     misses: Counter[str] = Counter()
+    signals: Counter[str] = Counter()
+    signal_snippets: list[Example] = []
     snippets: dict[str, str] = {}
     elapsed = 0.0
     for resume in resumes:
@@ -273,6 +284,17 @@ def evaluate(
                     report.negated += 1
                 else:
                     report.aspirational += 1
+                continue
+            if mention.kind == "signal":
+                # Behaviour phrases ("mentored two juniors") are not skill names; the corpus
+                # does not label them consistently, so they are counted and sampled apart.
+                report.signals += 1
+                key = normalize_form(mention.text)
+                signals[key] += 1
+                report.signals_on_gold += _overlaps(skill_spans, mention.start, mention.end)
+                signal_snippets.append(
+                    Example(key, 1, _snippet(doc.text, mention.start, mention.end))
+                )
                 continue
             report.asserted += 1
             if _overlaps(skill_spans, mention.start, mention.end):
@@ -322,7 +344,16 @@ def evaluate(
     report.top_false_positives = _top(false_positives, snippets, top)
     report.top_misses = _top(misses, snippets, top)
     report.annotation_gap_examples = _top(gaps, snippets, top)
+    report.signal_examples = _top(signals, {e.text: e.snippet for e in signal_snippets}, top)
+    report.signal_sample = _sample(signal_snippets, signal_sample)
     return report
+
+
+def _sample(examples: Sequence[Example], size: int) -> list[Example]:
+    """A fixed-seed random sample, so a hand check can be repeated on the same mentions."""
+    if size <= 0 or not examples:
+        return []
+    return random.Random(SAMPLE_SEED).sample(list(examples), min(size, len(examples)))
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -349,16 +380,23 @@ def format_report(report: EvaluationReport) -> str:
         f"gold skill spans: {report.gold_skill_spans}, in taxonomy: {report.gold_in_taxonomy}",
         f"in-taxonomy recall: {report.recall_in_taxonomy:.4f} "
         f"({report.gold_found}/{report.gold_in_taxonomy})",
+        f"signal mentions (behaviour/role phrases, not in precision): {report.signals} "
+        f"({report.signals_on_gold} overlap a gold skill span)",
         f"extraction: {report.ms_per_document:.2f} ms per document",
     ]
     for title, examples in (
         ("false positives", report.top_false_positives),
         ("misses (in taxonomy)", report.top_misses),
         ("annotation gaps", report.annotation_gap_examples),
+        ("signal phrases", report.signal_examples),
     ):
         lines.append("")
         lines.append(f"top {title}:")
         lines.extend(f"  {e.count:4d}  {e.text!r:28}  …{e.snippet}…" for e in examples)
+    if report.signal_sample:
+        lines.append("")
+        lines.append(f"random sample of {len(report.signal_sample)} signal mentions (check by hand):")
+        lines.extend(f"  {e.text!r:28}  …{e.snippet}…" for e in report.signal_sample)
     return "\n".join(lines)
 
 
@@ -391,6 +429,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also score mentions after the last gold span of a resume (its unannotated rest)",
     )
+    parser.add_argument(
+        "--signal-sample",
+        type=int,
+        default=DEFAULT_SIGNAL_SAMPLE,
+        help="signal mentions to list at random (fixed seed) for a hand check",
+    )
     return parser
 
 
@@ -412,6 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         top=args.top,
         whole_documents=args.whole_documents,
         unscored_categories=tuple(args.unscored_categories or DEFAULT_UNSCORED_CATEGORIES),
+        signal_sample=args.signal_sample,
     )
     if args.json:
         print(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))

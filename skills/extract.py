@@ -99,6 +99,7 @@ MIN_LIST_ITEMS = 3  # items a line needs before a bare item counts as a listed s
 MIN_LOOSE_LENGTH = 3  # case-sensitive forms this long may match in any casing in a skills list
 COMPANY_LOOKAHEAD = 2  # capitalised words allowed between a name and "Ltd"
 TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few hundred resumes
+MAX_PLACE_TOKENS = 6  # "Bengaluru, Karnataka, India" after "Oracle -"
 MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
@@ -118,6 +119,24 @@ _URLISH = re.compile(
 # "Python3.11", "PHP5", "Java-8", "C++11", "TF2": a known name followed by a version number.
 _VERSIONED = re.compile(r"^(?P<stem>.*?[A-Za-z+#])[-_]?[vV]?\d+(?:\.\d+)*[xX+]?$")
 _NON_WS_SPACE = re.compile(r"[^\S ]+|  +")
+_TITLE_DASHES = frozenset({"-", "–", "—"})
+_SUBJECT_JOINERS = frozenset({"and", "&", "in", "of"})
+# "Python - Advanced, Expert" rates a skill; it is no employer and place.
+_PROFICIENCY = frozenset(
+    {"advanced", "intermediate", "expert", "beginner", "basic", "proficient", "familiar", "good"}
+)
+# A cited paper: "(2019)", "2019." after an author list, or "et al".
+_CITATION = re.compile(r"\((?:19|20)\d\d[a-z]?\)|\bet al\b|,\s(?:19|20)\d\d\.")
+_MAJOR_VERSION = re.compile(r"\d+")
+
+
+def _plausible_version(suffix: str) -> bool:
+    """ "3.11", "5", "11", "2019" are versions; "901" in "ASR901" is a model number."""
+    found = _MAJOR_VERSION.search(suffix)
+    if found is None:
+        return False
+    major = found.group()
+    return len(major) <= 2 or (len(major) == 4 and major[:2] in {"19", "20"})
 
 
 # ----------------------------------------------------------------------------- compiled matcher
@@ -261,7 +280,7 @@ def _code_digest() -> str:
 def compiled_key(taxonomy: Taxonomy, cues: ExtractionCues) -> str:
     """Content hash of everything the compiled matcher depends on."""
     forms = [
-        (k, f.text, f.node_ids, f.case_sensitive, f.needs_context, f.fuzzy, f.default)
+        (k, f.text, f.node_ids, f.case_sensitive, f.needs_context, f.fuzzy, f.default, f.signal)
         for k, f in sorted(taxonomy.forms.items())
     ]
     payload = json.dumps(
@@ -577,7 +596,9 @@ class _Run:
         chosen = [
             c
             for c in _longest_first(candidates)
-            if not self._is_job_title(c) and not self._is_company_name(c)
+            if not self._is_job_title(c)
+            and not self._is_company_name(c)
+            and not self._is_degree_subject(c)
         ]
         accepted = self._apply_guards(chosen)
         assertions = self._assertions(accepted, covered)
@@ -617,7 +638,7 @@ class _Run:
             if covered[i] or not (last.isdigit() or last in "xX+"):
                 continue
             versioned = _VERSIONED.match(self.word(i))
-            if versioned is None:
+            if versioned is None or not _plausible_version(self.word(i)[versioned.end("stem") :]):
                 continue
             stem = versioned.group("stem")
             key = normalize_form(stem)
@@ -736,12 +757,14 @@ class _Run:
         function word), or the form itself ends with one ("project manager"); forms of the
         exempt categories (certifications) keep their role nouns.
         """
+        form = self.x.taxonomy.forms[cand.key]
+        if form.signal or self._title_exempt(form):
+            return False  # "Tech lead for the ranking team", "Mentored junior engineers"
         roles = self.cues.role_nouns
-        last_word = cand.key.rsplit(" ", 1)[-1]
-        if last_word in roles:
-            category = self.x.taxonomy.nodes[self.x.taxonomy.forms[cand.key].node_ids[0]].category
-            if category not in self.cues.title_exempt_categories:
-                return True
+        if cand.key.rsplit(" ", 1)[-1] in roles:
+            return True
+        if self._after_title(cand.start):
+            return True  # "Application Developer - SAP ABAP": the specialism of a title
         after = cand.end
         if after >= self.n or self.new_line(after - 1, after):
             return False
@@ -756,8 +779,71 @@ class _Run:
             and self.t_lower[second] in roles
         )
 
+    def _after_title(self, start: int) -> bool:
+        """A capitalised role noun right before (or before a dash before) the name, on the same
+        line: "Application Developer SAP ABAP", "Developer - SAP ABAP"."""
+        before = start - 1
+        if before >= 1 and self.t_lower[before] in _TITLE_DASHES:
+            before -= 1
+        return (
+            before >= 0
+            and self.t_lower[before] in self.cues.role_nouns
+            and self.word(before)[:1].isupper()
+            and not self.new_line(before, start)
+        )
+
+    def _is_degree_subject(self, cand: _Candidate) -> bool:
+        """ "Computer and Communication" on a degree line: the subject of a degree."""
+        before = cand.start - 1
+        if (
+            before < 0
+            or self.t_lower[before] not in _SUBJECT_JOINERS
+            or not self.word(cand.start)[:1].isupper()
+            or self.new_line(before, cand.start)
+        ):
+            return False
+        line = self.t_line[cand.start]
+        low = bisect.bisect_left(self.t_line, line)
+        high = bisect.bisect_right(self.t_line, line)
+        degree = self.cues.degree_words
+        if not any(self.t_lower[i] in degree for i in range(low, high)):
+            return False
+        return self._section_at(self.norm.to_original(cand.char_start)).kind is not (
+            SectionKind.SKILLS
+        )
+
+    def _is_employer_line(self, cand: _Candidate) -> bool:
+        """ "Oracle - Bengaluru, Karnataka": a name opening a short line, then a dash and a
+        place ("City, Region") in capitalised words, is the employer line of a position."""
+        start, dash = cand.start, cand.end
+        if dash + 3 >= self.n or self.t_lower[dash] not in _TITLE_DASHES:
+            return False
+        line = self.t_line[start]
+        if start > 0 and self.t_line[start - 1] == line:
+            return False
+        end = bisect.bisect_right(self.t_line, line, lo=dash)
+        rest = range(dash + 1, end)
+        if not 3 <= len(rest) <= MAX_PLACE_TOKENS or self.t_lower[dash + 1] == ",":
+            return False
+        commas = sum(self.t_lower[i] == "," for i in rest)
+        capitalised = all(self.word(i)[:1].isupper() for i in rest if self.t_lower[i] != ",")
+        offset = self.norm.to_original(cand.char_start)
+        return (
+            commas >= 1
+            and capitalised
+            and not any(self.t_lower[i] in _PROFICIENCY for i in rest)
+            and self._section_at(offset).kind is not SectionKind.SKILLS
+            and not self._list_label(self._shape_at(offset))
+        )
+
+    def _title_exempt(self, form: SurfaceForm) -> bool:
+        nodes, exempt = self.x.taxonomy.nodes, self.cues.title_exempt_categories
+        return all(nodes[n].category in exempt for n in form.node_ids)
+
     def _is_company_name(self, cand: _Candidate) -> bool:
         """ "Oracle Inc", "Oracle India Pvt Ltd": an employer, not a skill."""
+        if self._is_employer_line(cand):
+            return True
         suffixes = self.cues.company_suffixes
         for after in range(cand.end, min(cand.end + COMPANY_LOOKAHEAD + 1, self.n)):
             if self.new_line(after - 1, after):
@@ -784,17 +870,53 @@ class _Run:
             and not a.candidate.loose
             and not all(nodes[n].category in quiet for n in a.form.node_ids)
         ]
+        restricted = self.cues.context_categories
         accepted = [
             item
             for item in items
             if (not item.candidate.loose or self._in_skill_list(item.candidate))
-            and (not item.form.needs_context or self._context_supports(item.candidate, anchors))
+            and (
+                not item.form.needs_context
+                or self._context_supports(
+                    item.candidate,
+                    anchors
+                    if item.candidate.key not in restricted
+                    else self._anchors_of(items, restricted[item.candidate.key]),
+                )
+            )
+            and not self._is_citation_initials(item)
         ]
         starts = [item.candidate.start for item in accepted]  # in text order
         for item in accepted:
             if item.form.ambiguous:
                 item.node_id = self._resolve_sense(item, accepted, starts)
         return accepted
+
+    def _anchors_of(self, items: list[_Accepted], categories: frozenset[str]) -> list[int]:
+        """Start tokens of plain mentions of the given categories ("k-means" near "clustering")."""
+        nodes = self.x.taxonomy.nodes
+        return [
+            a.candidate.start
+            for a in items
+            if not a.form.needs_context
+            and any(nodes[n].category in categories for n in a.form.node_ids)
+        ]
+
+    def _is_citation_initials(self, item: _Accepted) -> bool:
+        """ "Kumar, RL, and Lee, K. (2019)": a short capitalised form after "Surname," on a
+        line that cites a paper (a year in brackets or "et al") is an author's initials."""
+        cand = item.candidate
+        word = self.word(cand.start)
+        if cand.end - cand.start != 1 or not (len(word) <= 3 and word.isupper()):
+            return False
+        before = cand.start - 1
+        if before < 1 or self.t_lower[before] != "," or not self.word(before - 1)[:1].isupper():
+            return False
+        line = self.t_line[cand.start]
+        low = bisect.bisect_left(self.t_line, line)
+        high = bisect.bisect_right(self.t_line, line)
+        line_text = self.text[self.t_start[low] : self.t_end[high - 1]]
+        return _CITATION.search(line_text) is not None
 
     def _context_supports(self, cand: _Candidate, anchors: list[int]) -> bool:
         if self._looks_ordinary(cand):
@@ -821,6 +943,16 @@ class _Run:
             follower = self.lower(after)
             if follower in self.cues.ordinary_followers:
                 return True
+            if (
+                follower == "/"
+                and len(self.word(cand.start)) == 1
+                and self.attached(after - 1, after)
+                and after + 1 < self.n
+                and self.attached(after, after + 1)
+                and len(self.word(after + 1)) == 1
+                and self.t_alpha[after + 1]
+            ):
+                return True  # "C/F", "A/C": an abbreviation of two letters
             if (
                 follower in {"-", ".", "'"}
                 and self.attached(after - 1, after)
@@ -1025,6 +1157,7 @@ class _Run:
             assertion=assertion,
             match=cand.match,
             score=round(cand.score, 1),
+            kind="signal" if item.form.signal else "skill",
         )
 
     def _section_at(self, offset: int) -> Section:

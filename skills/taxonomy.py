@@ -63,8 +63,13 @@ class NodeSpec(_Strict):
     onet: tuple[OnetLink, ...] = ()
     lightcast_id: str | None = None
     match_name: bool = Field(True, description="Also match the preferred name itself.")
+    signal_phrases: tuple[AliasSpec, ...] = Field(
+        default=(),
+        description="Behaviour or role phrases that evidence the node without naming it"
+        " ('mentored', 'led a team of', 'tech lead'); matched like aliases, reported as signals.",
+    )
 
-    @field_validator("aliases", mode="before")
+    @field_validator("aliases", "signal_phrases", mode="before")
     @classmethod
     def _strings_to_specs(cls, value: Any) -> Any:
         if isinstance(value, list):
@@ -113,6 +118,8 @@ class SurfaceForm:
     needs_context: bool
     fuzzy: bool
     default: str | None = None
+    signal: bool = False
+    """A signal phrase (behaviour, role), not a name of the skill: see NodeSpec.signal_phrases."""
 
     @property
     def ambiguous(self) -> bool:
@@ -224,10 +231,36 @@ def _check_graph(nodes: Mapping[str, NodeSpec], categories: Mapping[str, Categor
         visit(node_id, ())
 
 
+def _signal_keys(nodes: Mapping[str, NodeSpec]) -> frozenset[str]:
+    """Keys of all signal phrases; a phrase may not also be a name (alias) of any node, so
+    every surface form is either a name or a signal, never both."""
+    names: dict[str, str] = {}
+    for node in nodes.values():
+        texts = [s.text for s in node.aliases]
+        if node.match_name:
+            texts.append(node.name)
+        for text in texts:
+            names.setdefault(normalize_form(text), node.id)
+    keys: set[str] = set()
+    for node in nodes.values():
+        for spec in node.signal_phrases:
+            key = normalize_form(spec.text)
+            if not key:
+                raise TaxonomyError(f"node {node.id!r} has an empty signal phrase")
+            if key in names:
+                raise TaxonomyError(
+                    f"node {node.id!r}: signal phrase {spec.text!r} is also an alias or name of "
+                    f"node {names[key]!r}; a form is either a name or a signal phrase"
+                )
+            keys.add(key)
+    return frozenset(keys)
+
+
 def _build_forms(
     nodes: Mapping[str, NodeSpec], ambiguous: Iterable[AmbiguousSpec]
 ) -> dict[str, SurfaceForm]:
     claims: dict[str, dict[str, AliasSpec]] = {}
+    signals = _signal_keys(nodes)
     for node in nodes.values():
         specs = list(node.aliases)
         # An alias spelled like the name carries its flags (e.g. "R" case-sensitive); the
@@ -240,6 +273,8 @@ def _build_forms(
             if not key:
                 raise TaxonomyError(f"node {node.id!r} has an empty alias")
             claims.setdefault(key, {}).setdefault(node.id, spec)
+        for spec in node.signal_phrases:
+            claims.setdefault(normalize_form(spec.text), {}).setdefault(node.id, spec)
     declared = {normalize_form(a.text): a for a in ambiguous}
     forms: dict[str, SurfaceForm] = {}
     for key, by_node in claims.items():
@@ -261,6 +296,7 @@ def _build_forms(
             needs_context=any(s.needs_context for s in specs),
             fuzzy=all(s.fuzzy for s in specs),
             default=default,
+            signal=key in signals,
         )
     for key, decl in declared.items():
         if key not in forms or not forms[key].ambiguous:

@@ -533,7 +533,7 @@ CORPUS: tuple[HostileCase, ...] = (
     HostileCase("docx_billion_laughs", "lol.docx", docx_billion_laughs, "malformed", "entities"),
     HostileCase("docx_external_rel", "rel.docx", docx_external_relationship, None, "remote rel"),
     HostileCase("docx_path_traversal", "trav.docx", docx_path_traversal, None, "../ names"),
-    HostileCase("docx_empty_paras", "empty.docx", docx_empty_paragraphs, "empty_document", "200k"),
+    HostileCase("docx_empty_paras", "empty.docx", docx_empty_paragraphs, "resource_limit", "200k"),
     HostileCase("docx_corrupt_deflate", "bad.docx", docx_corrupt_deflate, "malformed", "zlib"),
     HostileCase("docx_truncated", "cut.docx", docx_truncated, "malformed", "cut zip"),
     HostileCase("docx_zip_v65", "v65.docx", docx_future_zip_version, "malformed", "fuzz find"),

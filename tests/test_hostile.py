@@ -490,3 +490,48 @@ def test_api_answers_every_hostile_case_with_its_status_and_stays_up(api_client)
     assert not slow, f"rejections slower than {REJECTION_SECONDS} s: {slow}"
     grown = rss_bytes() - baseline
     assert grown < 64 * 1024 * 1024, f"API process grew by {grown / 2**20:.0f} MiB"
+
+
+# ----------------------------------------------------------------------------- the fuzz harness
+
+FUZZ_DIR = Path(__file__).resolve().parent.parent / "fuzz"
+
+
+def test_fuzz_targets_accept_their_seeds(tmp_path):
+    """Each atheris target runs on its seed corpus without a finding (no fuzzing here)."""
+    pytest.importorskip("atheris")
+    import importlib.util
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(FUZZ_DIR / "seeds.py"), str(tmp_path)], check=True)
+    spec = importlib.util.spec_from_file_location("fuzz_harness", FUZZ_DIR / "harness.py")
+    assert spec is not None and spec.loader is not None
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    for target, run in harness.TARGETS.items():
+        seeds = sorted((tmp_path / target).iterdir())
+        assert seeds, target
+        for seed in seeds:
+            run(seed.read_bytes())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["bytes", "docx-xml", "pdf-content", "text"])
+def test_fuzzer_smoke_run(tmp_path, target: str):
+    """Ten seconds of real fuzzing per target: the harness starts, runs and finds nothing."""
+    pytest.importorskip("atheris")
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(FUZZ_DIR / "seeds.py"), str(tmp_path)], check=True)
+    run = subprocess.run(
+        [
+            sys.executable, str(FUZZ_DIR / "harness.py"), "--target", target,
+            str(tmp_path / target), "-max_total_time=10", "-rss_limit_mb=2048",
+            f"-artifact_prefix={tmp_path}/", "-print_final_stats=1",
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "stat::number_of_executed_units" in run.stderr
