@@ -900,7 +900,10 @@ def _checked_docx_copy(data: bytes) -> bytes:
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = {entry.filename: entry for entry in archive.infolist() if not entry.is_dir()}
+            listed = archive.infolist()
+            if any(not entry.filename for entry in listed):
+                raise _docx_damaged()  # a nameless part (zipfile's is_dir() fails on it: fuzzing)
+            entries = {entry.filename: entry for entry in listed if not entry.is_dir()}
             _check_docx_directory(list(entries.values()))
             copy = io.BytesIO()
             with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:

@@ -442,6 +442,10 @@ class _Context:
         return {node: tuple(found) for node, found in grouped.items()}
 
     @cached_property
+    def node_ids(self) -> frozenset[str]:
+        return frozenset(self.by_node)
+
+    @cached_property
     def default_relevant_years(self) -> float:
         """Relevance-weighted years with the default weights (for equivalent experience)."""
         return weighted_years(_DEFAULT_EXPERIENCE, self)[0]
@@ -492,6 +496,15 @@ class _NodeCredit:
     last_used: date | None
     years: float
     note: str
+    rank: tuple[float, str, str] = field(init=False)
+    """Sort key in a group: best credit first, then by name."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rank", (-self.credit, self.name.casefold(), self.node_id))
+
+
+def _rank(item: _NodeCredit) -> tuple[float, str, str]:
+    return item.rank
 
 
 # Derived taxonomy facts (covered nodes, children) per taxonomy: profiles are scored many times
@@ -566,6 +579,8 @@ class _GroupIndex:
     """Each listed node with what it covers (minus exclusions), to name what was not found."""
     members: tuple[str, ...]
     """Direct children of the listed nodes, minus exclusions, without duplicates."""
+    names: Mapping[str, str]
+    """Taxonomy names of the listed nodes and members."""
 
 
 def _group_index(
@@ -574,20 +589,22 @@ def _group_index(
     def build() -> _GroupIndex:
         exclude = requirement.exclude
         excluded = set(_covered_nodes(exclude, taxonomy))
-        members = (
+        children = (
             child
             for node_id in requirement.nodes
             if node_id in taxonomy.nodes
             for child in _children(node_id, taxonomy)
             if child not in excluded
         )
+        members = tuple(dict.fromkeys(children))
         return _GroupIndex(
             covered=frozenset(_covered_nodes(requirement.nodes, taxonomy, exclude)),
             listed=tuple(
                 (node_id, frozenset(_covered_nodes((node_id,), taxonomy, exclude)))
                 for node_id in requirement.nodes
             ),
-            members=tuple(dict.fromkeys(members)),
+            members=members,
+            names=_taxonomy_names((*requirement.nodes, *members), taxonomy),
         )
 
     index: _GroupIndex = _requirement_index(taxonomy, requirement, build)
@@ -674,11 +691,10 @@ def _score_group(
 ) -> RequirementResult:
     min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
     index = _group_index(requirement, ctx.taxonomy)
-    covered = index.covered
+    # A resume names far fewer nodes than a family covers; the sort below fixes the order.
     credits = [
         found
-        for node_id in ctx.by_node  # a resume names far fewer nodes than a family covers
-        if node_id in covered
+        for node_id in index.covered & ctx.node_ids
         if (
             found := _node_credit(
                 node_id, ctx, list_credit=requirement.list_credit, min_years=min_years
@@ -686,7 +702,7 @@ def _score_group(
         )
         is not None
     ]
-    credits.sort(key=lambda c: (-c.credit, c.name.casefold(), c.node_id))
+    credits.sort(key=_rank)
     counted = credits[: requirement.min_count]
     satisfaction = round(min(1.0, sum(c.credit for c in counted) / requirement.min_count), 4)
     status = status_for(satisfaction)
@@ -711,10 +727,20 @@ def _score_group(
 def _not_found(index: _GroupIndex, found: set[str], ctx: _Context) -> tuple[str, ...]:
     """Listed nodes with no evidence; for a listed family already partly shown (e.g. machine
     learning), its direct members without evidence, so advice can name concrete next steps."""
-    names = [ctx.name_of(node_id) for node_id, covered in index.listed if covered.isdisjoint(found)]
+    known = index.names
+    names = [
+        known.get(node_id) or ctx.name_of(node_id)
+        for node_id, covered in index.listed
+        if covered.isdisjoint(found)
+    ]
     if names:
         return tuple(names)
-    return tuple(ctx.name_of(n) for n in index.members if n not in found)
+    return tuple(known.get(n) or ctx.name_of(n) for n in index.members if n not in found)
+
+
+def _taxonomy_names(node_ids: Iterable[str], taxonomy: Taxonomy) -> dict[str, str]:
+    nodes = taxonomy.nodes
+    return {n: nodes[n].name for n in node_ids if n in nodes}
 
 
 def _children(node_id: str, taxonomy: Taxonomy) -> tuple[str, ...]:

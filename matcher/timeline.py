@@ -336,7 +336,7 @@ def _word_count(text: str) -> int:
 # ----------------------------------------------------------------------------- lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Line:
     start: int  # offset in the document text
     end: int  # offset of the line end (before "\n")
@@ -365,7 +365,7 @@ def _lines(text: str, base: int) -> list[_Line]:
     return lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Anchor:
     """A heading-like line carrying a date range, plus the heading lines around it."""
 
@@ -375,13 +375,17 @@ class _Anchor:
     last_heading_line_index: int  # the dates line, or the last heading line read below it
 
 
+_EMPTY_PARENS_RE = re.compile(r"\(\s*\t\s*\)")
+_DATE_LABEL_RE = re.compile(r"(?i)^\s*(?:dates?|from|period|duration|tenure)\s*:?\s*(?=\t)")
+
+
 def _residual(line: _Line, found: FoundRange) -> str:
     """The line without its dates and duration notes: title, organisation and location."""
     local_start, local_end = found.start - line.start, found.end - line.start
     text = line.text[:local_start] + "\t" + line.text[local_end:]
     text = _DURATION_RE.sub(" ", text)
-    text = re.sub(r"\(\s*\t\s*\)", "\t", text)  # "(2019 - 2021)" leaves empty parentheses
-    text = re.sub(r"(?i)^\s*(?:dates?|from|period|duration|tenure)\s*:?\s*(?=\t)", "", text)
+    text = _EMPTY_PARENS_RE.sub("\t", text)  # "(2019 - 2021)" leaves empty parentheses
+    text = _DATE_LABEL_RE.sub("", text)
     return text.strip(_EDGE_PUNCTUATION)
 
 

@@ -13,14 +13,20 @@ Figures:
   out of precision (``--whole-documents`` scores them too). Recall is unaffected: gold spans
   all lie inside the annotated part. Mentions of education and certification nodes are not
   scored either: the corpus labels those "Degree", never as skills.
-- strict precision: asserted mentions that overlap a gold skill span / all asserted mentions.
+- skill names only: mentions of signal phrases (``kind="signal"``: "mentored", "led a team
+  of") are not names of skills, which is what the corpus labels; they are counted apart
+  ("signal mentions") with a fixed-seed random sample for a hand check, and left out of
+  precision. They still count for recall.
+- strict precision: asserted skill-name mentions that overlap a gold skill span / all of them.
 - annotation gaps: false positives that are real skills the annotators missed. Rule: the
   mention is an exact (not fuzzy) match, it overlaps no gold span of any other label (a company
   "Oracle" or a title stays an error), it is not in the education section (where "Computer and
   Communication" is a degree), and one of: the same text is labelled as a skill at least
   ``--min-labelled`` times elsewhere in the corpus; the mention stands in a skills section; or
   it is a list item on a line where the annotators labelled other skills.
-  Precision with gaps excluded drops these from the denominator.
+  Precision with gaps excluded drops these from the denominator. The rule is mechanical: a
+  random sample of gaps (and of the remaining false positives) is printed so it can be checked
+  by hand (``--signal-sample N``).
 - in-taxonomy recall: gold skill spans whose text is a surface form of the taxonomy, or contains
   one as a whole-token phrase (found by the extractor's own exact matchers, respecting case),
   that overlap some mention (of any assertion) / all such gold spans.
@@ -124,6 +130,8 @@ class EvaluationReport:
     signals_on_gold: int = 0
     signal_examples: list[Example] = field(default_factory=list)
     signal_sample: list[Example] = field(default_factory=list)
+    gap_sample: list[Example] = field(default_factory=list)
+    false_positive_sample: list[Example] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- input
@@ -249,6 +257,8 @@ def evaluate(
     misses: Counter[str] = Counter()
     signals: Counter[str] = Counter()
     signal_snippets: list[Example] = []
+    gap_snippets: list[Example] = []
+    fp_snippets: list[Example] = []
     snippets: dict[str, str] = {}
     elapsed = 0.0
     for resume in resumes:
@@ -316,11 +326,14 @@ def evaluate(
                     )
                 )
             )
+            here = Example(key, 1, _snippet(doc.text, mention.start, mention.end))
             if is_gap:
                 report.annotation_gaps += 1
                 gaps[key] += 1
+                gap_snippets.append(here)
             else:
                 false_positives[key] += 1
+                fp_snippets.append(here)
         mention_spans = [(m.start, m.end) for m in mentions]
         for start, end, span in gold:
             if span.label not in SKILL_LABELS:
@@ -346,6 +359,8 @@ def evaluate(
     report.annotation_gap_examples = _top(gaps, snippets, top)
     report.signal_examples = _top(signals, {e.text: e.snippet for e in signal_snippets}, top)
     report.signal_sample = _sample(signal_snippets, signal_sample)
+    report.gap_sample = _sample(gap_snippets, signal_sample)
+    report.false_positive_sample = _sample(fp_snippets, signal_sample)
     return report
 
 
@@ -393,10 +408,15 @@ def format_report(report: EvaluationReport) -> str:
         lines.append("")
         lines.append(f"top {title}:")
         lines.extend(f"  {e.count:4d}  {e.text!r:28}  …{e.snippet}…" for e in examples)
-    if report.signal_sample:
-        lines.append("")
-        lines.append(f"random sample of {len(report.signal_sample)} signal mentions (check by hand):")
-        lines.extend(f"  {e.text!r:28}  …{e.snippet}…" for e in report.signal_sample)
+    for title, sample in (
+        ("signal mentions", report.signal_sample),
+        ("annotation gaps", report.gap_sample),
+        ("false positives", report.false_positive_sample),
+    ):
+        if sample:
+            lines.append("")
+            lines.append(f"random sample of {len(sample)} {title} (to check by hand):")
+            lines.extend(f"  {e.text!r:28}  …{e.snippet}…" for e in sample)
     return "\n".join(lines)
 
 
@@ -433,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--signal-sample",
         type=int,
         default=DEFAULT_SIGNAL_SAMPLE,
-        help="signal mentions to list at random (fixed seed) for a hand check",
+        help="signal mentions, gaps and false positives to list at random (fixed seed) for a"
+        " hand check",
     )
     return parser
 

@@ -13,11 +13,15 @@ Decisions worth knowing:
   so "Java(8 years)", "Python;SQL" and "Java-8" split into words.
 - Every whitespace run becomes one space before tokenising, so a name wrapped onto the next
   line ("machine\\nlearning") still matches; a match across a blank line is dropped.
-- A skill name right before a role noun ("Python Developer", "Machine Learning Engineer") is a
-  job title: it claims a role and is not evidence of the skill, so it is not reported. The
-  position's own lines are where the evidence is.
-- A name followed by a company's legal form ("Oracle Inc", "Oracle India Pvt Ltd") is an
-  employer, not a skill.
+- A skill name right before a role noun ("Python Developer", "Machine Learning Engineer") or
+  after a title and a dash ("Application Developer - SAP ABAP") is a job title: it claims a
+  role and is not evidence of the skill, so it is not reported. The position's own lines are
+  where the evidence is. Signal phrases and leadership forms are exempt ("Tech lead for ...").
+- Signal phrases (taxonomy ``signal_phrases``: "mentored", "led a team of") are reported with
+  ``kind="signal"``; names with ``kind="skill"``.
+- A name followed by a company's legal form ("Oracle Inc", "Oracle India Pvt Ltd"), or
+  opening a line "Name - City, Region", is an employer, not a skill; a capitalised name joined
+  to a degree subject on a degree line ("Computer and Communication") is no skill either.
 - Forms marked ``needs_context`` ("R", "Go", "Spark", "Excel") count only in a skills section,
   on a line labelled as a list of skills ("Tools: ..."), as a whole item of a list of three or
   more ("Word, Excel, PowerPoint", not under "Hobbies"), or with a technical mention within
@@ -100,6 +104,7 @@ MIN_LOOSE_LENGTH = 3  # case-sensitive forms this long may match in any casing i
 COMPANY_LOOKAHEAD = 2  # capitalised words allowed between a name and "Ltd"
 TOKENIZER_CACHE_SIZE = 100_000  # spaCy's default of 10,000 fills within a few hundred resumes
 MAX_PLACE_TOKENS = 6  # "Bengaluru, Karnataka, India" after "Oracle -"
+MAX_DEGREE_LINE_TOKENS = 20  # a degree line is short: "B.E. in Computer and Communication, 2005"
 MIN_SEED_LENGTH = 4  # shorter unknown words ("ms", "g") are abbreviations, not typos
 
 _CLAUSE_ENDS = frozenset({".", "!", "?", ";", "•", "|", ":"})
@@ -120,7 +125,9 @@ _URLISH = re.compile(
 _VERSIONED = re.compile(r"^(?P<stem>.*?[A-Za-z+#])[-_]?[vV]?\d+(?:\.\d+)*[xX+]?$")
 _NON_WS_SPACE = re.compile(r"[^\S ]+|  +")
 _TITLE_DASHES = frozenset({"-", "–", "—"})
-_SUBJECT_JOINERS = frozenset({"and", "&", "in", "of"})
+_SUBJECT_JOINERS = frozenset({"and", "&"})
+_EDUCATION = "education"  # the taxonomy category of degrees and fields of study
+_DEGREE_JOINERS = frozenset({"in", "of"})
 # "Python - Advanced, Expert" rates a skill; it is no employer and place.
 _PROFICIENCY = frozenset(
     {"advanced", "intermediate", "expert", "beginner", "basic", "proficient", "familiar", "good"}
@@ -201,6 +208,7 @@ def _pattern_docs(nlp: Language, form: SurfaceForm, key: str) -> list[Doc]:
 def _fuzzy_eligible(form: SurfaceForm, key: str) -> bool:
     return (
         form.fuzzy
+        and not form.signal  # behaviour phrases: "Supervine Motors" is no "supervise"
         and not form.case_sensitive
         and not form.needs_context
         and len(key) >= MIN_FUZZY_LENGTH
@@ -372,6 +380,7 @@ class NormalisedText:
     shifts: tuple[int, ...]  # original offset minus normalised offset from that anchor on
     breaks: tuple[int, ...]  # normalised offsets of spaces that stand for line breaks
     blank_breaks: frozenset[int]  # the subset that stood for a blank line
+    blank_sorted: tuple[int, ...] = ()  # the same offsets in order, for binary search
 
     def to_original(self, offset: int) -> int:
         at = bisect.bisect_right(self.anchors, offset) - 1
@@ -381,9 +390,8 @@ class NormalisedText:
         return bisect.bisect_right(self.breaks, offset)
 
     def crosses_blank_line(self, start: int, end: int) -> bool:
-        first = bisect.bisect_left(self.breaks, start)
-        last = bisect.bisect_left(self.breaks, end)
-        return any(self.breaks[i] in self.blank_breaks for i in range(first, last))
+        at = bisect.bisect_left(self.blank_sorted, start)
+        return at < len(self.blank_sorted) and self.blank_sorted[at] < end
 
 
 def normalise_whitespace(text: str) -> NormalisedText:
@@ -423,6 +431,7 @@ def normalise_whitespace(text: str) -> NormalisedText:
         shifts=tuple(shifts),
         breaks=tuple(breaks),
         blank_breaks=frozenset(blank),
+        blank_sorted=tuple(sorted(blank)),
     )
 
 
@@ -474,6 +483,20 @@ class SkillExtractor:
         self._nlp = compiled.nlp
         _tokenizer(self._nlp).max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
         self._lineage: dict[str, frozenset[str]] = {}
+        self._title_flags: dict[str, tuple[bool, bool]] = {}
+
+    def title_flags(self, key: str) -> tuple[bool, bool]:
+        """(never a job title, ends with a role noun) for a form key (memoised: asked for
+        every candidate). Signal phrases and forms of exempt categories are never titles."""
+        found = self._title_flags.get(key)
+        if found is None:
+            form, nodes = self.taxonomy.forms[key], self.taxonomy.nodes
+            exempt = form.signal or all(
+                nodes[n].category in self.cues.title_exempt_categories for n in form.node_ids
+            )
+            found = (exempt, key.rsplit(" ", 1)[-1] in self.cues.role_nouns)
+            self._title_flags[key] = found
+        return found
 
     def lineage(self, node_id: str) -> frozenset[str]:
         """The node and its ancestors (memoised: sense resolution asks often)."""
@@ -757,13 +780,13 @@ class _Run:
         function word), or the form itself ends with one ("project manager"); forms of the
         exempt categories (certifications) keep their role nouns.
         """
-        form = self.x.taxonomy.forms[cand.key]
-        if form.signal or self._title_exempt(form):
+        exempt, ends_in_role = self.x.title_flags(cand.key)
+        if exempt:
             return False  # "Tech lead for the ranking team", "Mentored junior engineers"
-        roles = self.cues.role_nouns
-        if cand.key.rsplit(" ", 1)[-1] in roles:
+        if ends_in_role:
             return True
-        if self._after_title(cand.start):
+        roles = self.cues.role_nouns
+        if self._after_title(cand):
             return True  # "Application Developer - SAP ABAP": the specialism of a title
         after = cand.end
         if after >= self.n or self.new_line(after - 1, after):
@@ -779,12 +802,19 @@ class _Run:
             and self.t_lower[second] in roles
         )
 
-    def _after_title(self, start: int) -> bool:
-        """A capitalised role noun right before (or before a dash before) the name, on the same
-        line: "Application Developer SAP ABAP", "Developer - SAP ABAP"."""
-        before = start - 1
+    def _after_title(self, cand: _Candidate) -> bool:
+        """A capitalised role noun before a dash before the name ("Developer - SAP ABAP"), or
+        right before a name that a dash follows ("Application Developer SAP ABAP - Kolkata"),
+        on one line. Without either dash it is a list after a title ("Developer Java SE, SQL")."""
+        start, before = cand.start, cand.start - 1
         if before >= 1 and self.t_lower[before] in _TITLE_DASHES:
             before -= 1
+        elif not (
+            cand.end < self.n
+            and self.t_lower[cand.end] in _TITLE_DASHES
+            and not self.new_line(start, cand.end)
+        ):
+            return False
         return (
             before >= 0
             and self.t_lower[before] in self.cues.role_nouns
@@ -793,19 +823,29 @@ class _Run:
         )
 
     def _is_degree_subject(self, cand: _Candidate) -> bool:
-        """ "Computer and Communication" on a degree line: the subject of a degree."""
-        before = cand.start - 1
+        """ "Computer and Communication" on a degree line: the subject of a degree. Education
+        nodes (fields of study) are what such a line names, so they are kept."""
+        forms, nodes = self.x.taxonomy.forms, self.x.taxonomy.nodes
+        if any(nodes[n].category == _EDUCATION for n in forms[cand.key].node_ids):
+            return False
+        before, degree = cand.start - 1, self.cues.degree_words
         if (
-            before < 0
-            or self.t_lower[before] not in _SUBJECT_JOINERS
+            before < 1
             or not self.word(cand.start)[:1].isupper()
-            or self.new_line(before, cand.start)
+            or self.new_line(before - 1, cand.start)
         ):
             return False
+        joiner, head = self.t_lower[before], self.word(before - 1)
+        if joiner in _SUBJECT_JOINERS:  # "Computer and Communication": a Title Case pair
+            if not (head[:1].isupper() and self.t_alpha[before - 1]):
+                return False
+        elif joiner not in _DEGREE_JOINERS or head.casefold() not in degree:
+            return False  # else "B.E. in Communication", "Bachelor of Statistics"
         line = self.t_line[cand.start]
         low = bisect.bisect_left(self.t_line, line)
         high = bisect.bisect_right(self.t_line, line)
-        degree = self.cues.degree_words
+        if high - low > MAX_DEGREE_LINE_TOKENS:
+            return False  # a paragraph, not a degree line
         if not any(self.t_lower[i] in degree for i in range(low, high)):
             return False
         return self._section_at(self.norm.to_original(cand.char_start)).kind is not (
@@ -816,29 +856,28 @@ class _Run:
         """ "Oracle - Bengaluru, Karnataka": a name opening a short line, then a dash and a
         place ("City, Region") in capitalised words, is the employer line of a position."""
         start, dash = cand.start, cand.end
-        if dash + 3 >= self.n or self.t_lower[dash] not in _TITLE_DASHES:
+        if dash >= self.n or self.t_lower[dash] not in _TITLE_DASHES:
             return False
         line = self.t_line[start]
         if start > 0 and self.t_line[start - 1] == line:
             return False
         end = bisect.bisect_right(self.t_line, line, lo=dash)
-        rest = range(dash + 1, end)
-        if not 3 <= len(rest) <= MAX_PLACE_TOKENS or self.t_lower[dash + 1] == ",":
-            return False
-        commas = sum(self.t_lower[i] == "," for i in rest)
-        capitalised = all(self.word(i)[:1].isupper() for i in rest if self.t_lower[i] != ",")
+        words = [i for i in range(dash + 1, end) if self.t_lower[i] not in _TITLE_DASHES]
         offset = self.norm.to_original(cand.char_start)
+        if self._section_at(offset).kind is SectionKind.SKILLS or self._list_label(
+            self._shape_at(offset)
+        ):
+            return False
+        if not words and end - dash == 1 and end < self.n:
+            return True  # "SAP ABAP -" then the dates on the next line: the employer slot
+        if not 3 <= len(words) <= MAX_PLACE_TOKENS or self.t_lower[dash + 1] == ",":
+            return False
+        commas = sum(self.t_lower[i] == "," for i in words)
+        capitalised = all(self.word(i)[:1].isupper() for i in words if self.t_lower[i] != ",")
+        rest = words
         return (
-            commas >= 1
-            and capitalised
-            and not any(self.t_lower[i] in _PROFICIENCY for i in rest)
-            and self._section_at(offset).kind is not SectionKind.SKILLS
-            and not self._list_label(self._shape_at(offset))
+            commas >= 1 and capitalised and not any(self.t_lower[i] in _PROFICIENCY for i in rest)
         )
-
-    def _title_exempt(self, form: SurfaceForm) -> bool:
-        nodes, exempt = self.x.taxonomy.nodes, self.cues.title_exempt_categories
-        return all(nodes[n].category in exempt for n in form.node_ids)
 
     def _is_company_name(self, cand: _Candidate) -> bool:
         """ "Oracle Inc", "Oracle India Pvt Ltd": an employer, not a skill."""
@@ -1067,6 +1106,13 @@ class _Run:
             return {}
         starts = {item.candidate.start: item.candidate for item in accepted}
         ends = {item.candidate.end: item.candidate for item in accepted}
+        # A cue may also be a signal phrase ("eager to learn"): only a skill name that
+        # contains it ("learning" in "machine learning") makes it no cue.
+        signals = [item.candidate for item in accepted if item.form.signal]
+        if signals:
+            covered = bytearray(covered)  # the caller's copy stays as it was
+            for cand in signals:
+                covered[cand.start : cand.end] = bytes(cand.end - cand.start)
         result: dict[int, Assertion] = {}
         for _, start, end in matches:
             if any(covered[start:end]):
@@ -1089,6 +1135,8 @@ class _Run:
     ) -> Iterator[_Candidate]:
         """Mentions after a cue: the first within ``gap`` words, then a run joined by "," "or"."""
         skipped, chained = 0, False
+        if i < self.n and self.t_lower[i] == ":" and not self.new_line(i - 1, i):
+            i += 1  # "Currently learning: Kubernetes, Docker": a label, then its list
         while i < self.n:
             if i > 0 and self.new_line(i - 1, i):
                 return

@@ -470,6 +470,11 @@ def docx_broken_lzma() -> bytes:
     return docx_with({"word/document.xml": _document_entry(method=14)})
 
 
+def docx_nameless_entry() -> bytes:
+    """An extra part with an empty name (zipfile's ZipInfo.is_dir() raises IndexError on it)."""
+    return docx_with(extra=[stored("", b"nameless")])
+
+
 def docx_truncated() -> bytes:
     data = docx_with()
     return data[: len(data) * 2 // 3]
@@ -540,6 +545,7 @@ CORPUS: tuple[HostileCase, ...] = (
     HostileCase("docx_zip_crypt", "zc.docx", docx_encrypted_member, "malformed", "ZipCrypto"),
     HostileCase("docx_zip_aes", "aes.docx", docx_unknown_compression, "malformed", "method 99"),
     HostileCase("docx_bad_lzma", "lzma.docx", docx_broken_lzma, "malformed", "method 14"),
+    HostileCase("docx_nameless", "nameless.docx", docx_nameless_entry, "malformed", "fuzz find"),
     HostileCase("zip_not_docx", "plain.docx", zip_not_docx, "malformed", "zip, no Word parts"),
     HostileCase("txt_nuls", "nul.txt", txt_with_nuls, None, "NUL bytes"),
     HostileCase("txt_bidi", "bidi.txt", txt_bidi_and_zero_width, None, "RTL/zero-width"),

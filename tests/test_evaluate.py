@@ -11,6 +11,7 @@ from skills.evaluate import (
     EvaluationReport,
     OffsetMap,
     evaluate,
+    format_report,
     load_annotated,
     main,
     plain_document,
@@ -174,3 +175,25 @@ def test_cli_text_and_missing_file(
     assert "precision strict: 0.7000" in out and "in-taxonomy recall: 0.8889" in out
     assert main([str(tmp_path / "missing.jsonl"), "--taxonomy", str(SMALL_TAXONOMY)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_signal_mentions_are_counted_apart(tmp_path: Path) -> None:
+    text = "Led a team of four and mentored two interns. Python and Docker."
+    path = tmp_path / "signals.jsonl"
+    start = text.index("Python")
+    span = {"start": start, "end": start + 6, "label": "Tech Tools", "text": "Python"}
+    path.write_text(json.dumps({"id": "s", "text": text, "spans": [span]}) + "\n", "utf-8")
+    extractor = SkillExtractor(load_taxonomy(SMALL_TAXONOMY), cache_dirs=[tmp_path / "cache"])
+    result = evaluate(
+        load_annotated(path),
+        extractor,
+        build_document=plain_document,
+        whole_documents=True,
+        signal_sample=5,
+    )
+    # the two behaviour phrases are neither true nor false positives of skill names
+    assert result.signals == 2 and result.signals_on_gold == 0
+    assert result.asserted == 2 and result.true_positives == 1
+    assert {e.text for e in result.signal_examples} == {"led a team", "mentored"}
+    assert len(result.signal_sample) == 2
+    assert "signal mentions" in format_report(result)

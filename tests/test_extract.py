@@ -262,3 +262,112 @@ def test_old_caches_are_pruned(taxonomy: Taxonomy, tmp_path: Path) -> None:
         (tmp_path / f"extractor-old{number}.pickle").write_bytes(b"stale")
     SkillExtractor(taxonomy, cache_dirs=[tmp_path])
     assert len(list(tmp_path.glob("extractor-*.pickle"))) == 4
+
+
+# ----------------------------------------------------------------------------- fixture resumes
+# The shipped taxonomy through the whole pipeline (matcher.pipeline.Matcher), checked against
+# tests/data/resumes/expected.yaml: skills_present asserted, not_skills never asserted, and every
+# seniority signal found as an asserted mention of the node (or of a node it covers).
+
+FIXTURE_NAMES = sorted(
+    yaml.safe_load((DATA / "resumes" / "expected.yaml").read_text("utf-8"))["resumes"]
+)
+
+
+@pytest.fixture(scope="module")
+def fixture_results(
+    default_matcher: Any, fixture_text: Any, reference_date: date
+) -> dict[str, Any]:
+    from matcher.pipeline import MatchOptions
+
+    options = MatchOptions(reference_date=reference_date)
+    return {
+        name: default_matcher.match_text(fixture_text(name), options=options)
+        for name in FIXTURE_NAMES
+    }
+
+
+def _asserted(result: Any) -> list[SkillMention]:
+    return [m for m in result.mentions if m.assertion == "asserted"]
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_skills_present_are_asserted(
+    name: str, fixture_results: dict[str, Any], resume_expectations: dict[str, Any]
+) -> None:
+    found = {m.name for m in _asserted(fixture_results[name])}
+    missing = set(resume_expectations["resumes"][name].get("skills_present") or ()) - found
+    assert not missing, f"{name}: not found as asserted: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_not_skills_are_never_asserted(
+    name: str, fixture_results: dict[str, Any], resume_expectations: dict[str, Any]
+) -> None:
+    found = {m.name for m in _asserted(fixture_results[name])}
+    wrong = set(resume_expectations["resumes"][name].get("not_skills") or ()) & found
+    assert not wrong, f"{name}: asserted although listed as not_skills: {sorted(wrong)}"
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_seniority_signals_are_found(
+    name: str, fixture_results: dict[str, Any], resume_expectations: dict[str, Any]
+) -> None:
+    taxonomy = load_taxonomy()
+    found = {m.node_id for m in _asserted(fixture_results[name])}
+    expected = resume_expectations["resumes"][name].get("signals") or ()
+    missing = [s for s in expected if not found & set(taxonomy.covers(s))]
+    assert not missing, f"{name}: seniority signals not found: {missing}"
+
+
+def test_currently_learning_list_is_aspirational(fixture_results: dict[str, Any]) -> None:
+    """ "Currently learning: Kubernetes, Docker, AWS." is a label, then what is not known yet."""
+    mentions = fixture_results["career_switcher"].mentions
+    by_name = {m.text: m.assertion for m in mentions if m.text in {"Kubernetes", "Docker", "AWS"}}
+    assert by_name == {
+        "Kubernetes": "aspirational",
+        "Docker": "aspirational",
+        "AWS": "aspirational",
+    }
+
+
+def test_signal_phrases_survive_the_job_title_rule() -> None:
+    extractor = SkillExtractor(load_taxonomy())
+    mentions = extractor.extract_text(
+        "Tech lead for the ranking team. Mentored junior engineers and reviewed code.\n"
+        "Team Lead - Search Platform"
+    )
+    found = {(m.text, m.node_id, m.kind) for m in mentions}
+    assert ("Tech lead", "technical_leadership", "signal") in found
+    assert ("Mentored junior engineers", "mentoring", "signal") in found
+    assert ("reviewed code", "code_review", "signal") in found
+    assert ("Team Lead", "team_leadership", "signal") in found
+    assert all(m.kind == "skill" for m in extractor.extract_text("Python, PyTorch and SQL"))
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "present"),
+    [
+        ("Application Developer - SAP ABAP\nKolkata, West Bengal", "abap", None),
+        ("Application Developer\n\nSAP ABAP - Kolkata, West Bengal -\nJuly 2016", "abap", None),
+        ("Oracle - Bengaluru, Karnataka\nJune 2015 to Present", "oracle_db", None),
+        ("Python - Advanced, Expert", None, "python"),
+        ("Kumar, RL, and Lee, K. (2019). Deep learning for text.", "reinforcement_learning", None),
+        ("Built RL agents with PyTorch for pricing.", None, "reinforcement_learning"),
+        ("Configured ASR901 routers with Python scripts.", "speech_recognition", None),
+        ("Rewrote the service in Python3.11 on SQL Server 2019.", None, "python"),
+        ("Defined clustering keys for large tables in Snowflake.", "clustering", None),
+        ("Customer segments by clustering with k-means in scikit-learn.", None, "clustering"),
+        ("B.E. in Computer and Communication, Anna University, 2005", "communication", None),
+        ("Bachelor degree in Computer Science", None, "field_computer_science"),
+        ("Purchase tax reports, C/F forms and ledgers", "c_language", None),
+    ],
+)
+def test_titles_employers_citations_and_senses(
+    text: str, absent: str | None, present: str | None
+) -> None:
+    found = {m.node_id for m in SkillExtractor(load_taxonomy()).extract_text(text)}
+    if absent is not None:
+        assert absent not in found
+    if present is not None:
+        assert present in found

@@ -303,3 +303,20 @@ def test_limits_are_validated():
         SandboxLimits(memory_bytes=1024)
     with pytest.raises(ValueError):
         ParserPool(workers=0)
+
+
+def test_matcher_parses_through_the_pool_and_matches_here(pool, default_matcher, tmp_path):
+    from datetime import date
+
+    from matcher.pipeline import MatchOptions
+
+    options = MatchOptions(reference_date=date(2026, 12, 1))
+    data = hostile.reportlab_pdf()
+    direct = default_matcher.match_bytes(data, filename="a.pdf", options=options)
+    sandboxed = default_matcher.match_bytes(data, filename="a.pdf", options=options, parser=pool)
+    assert sandboxed == direct
+    path = tmp_path / "resume.pdf"
+    path.write_bytes(data)
+    assert default_matcher.match_file(path, options=options, parser=pool) == direct
+    with pytest.raises(ResourceLimitError):
+        default_matcher.match_bytes(hostile.pdf_flate_bomb(), filename="b.pdf", parser=pool)

@@ -357,3 +357,61 @@ def test_empty_node_directory_is_rejected(tmp_path: Path) -> None:
     (root / "nodes" / "a.yaml").unlink()
     with pytest.raises(TaxonomyError, match="no node files"):
         load_taxonomy(root)
+
+
+# ----------------------------------------------------------------------------- signal phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "node_id"),
+    [
+        ("mentored junior engineers", "mentoring"),
+        ("led a team of", "team_leadership"),
+        ("tech lead", "technical_leadership"),
+        ("reviewed code", "code_review"),
+        ("on-call rotation", "incident_management"),
+        ("presented to stakeholders", "stakeholder_communication"),
+        ("owned the roadmap", "roadmap_planning"),
+    ],
+)
+def test_signal_phrases_resolve_as_signals(taxonomy: Taxonomy, text: str, node_id: str) -> None:
+    form = taxonomy.forms[normalize_form(text)]
+    assert form.node_ids == (node_id,)
+    assert form.signal
+
+
+def test_skill_names_are_not_signals(taxonomy: Taxonomy) -> None:
+    for text in ("mentorship", "stakeholder management", "Python", "code review", "Mentoring"):
+        assert not taxonomy.forms[normalize_form(text)].signal, text
+
+
+def test_signal_phrases_never_collide_with_names(taxonomy: Taxonomy) -> None:
+    names = {
+        normalize_form(text)
+        for node in taxonomy.nodes.values()
+        for text in (
+            *(a.text for a in node.aliases),
+            *((node.name,) if node.match_name else ()),
+        )
+    }
+    signals = {normalize_form(s.text) for n in taxonomy.nodes.values() for s in n.signal_phrases}
+    assert signals, "the shipped taxonomy has signal phrases"
+    assert not signals & names
+
+
+def test_signal_phrase_equal_to_an_alias_is_rejected(tmp_path: Path) -> None:
+    root = write_taxonomy(
+        tmp_path,
+        [node("a", aliases=["mentorship"]), node("b", signal_phrases=["Mentorship"])],
+    )
+    with pytest.raises(TaxonomyError, match="signal phrase 'Mentorship'.*node 'a'"):
+        load_taxonomy(root)
+
+
+def test_signal_phrase_shared_by_two_nodes_needs_a_declaration(tmp_path: Path) -> None:
+    root = write_taxonomy(
+        tmp_path,
+        [node("a", signal_phrases=["led a team"]), node("b", signal_phrases=["led a team"])],
+    )
+    with pytest.raises(TaxonomyError, match="declare it under 'ambiguous'"):
+        load_taxonomy(root)
