@@ -69,13 +69,44 @@ def floor_one(data: bytes, nlp: Any) -> None:
     nlp.make_doc("\n".join(parts))
 
 
+def measure_one(data: bytes, nlp: Any, matcher: Any, options: Any) -> dict[str, float]:
+    """Seconds per stage for one resume, then end to end (including the JSON a caller sends)."""
+    from matcher.loaders import load_document
+    from matcher.scoring import score_profiles, summarize_skills
+    from matcher.timeline import find_positions, summarize_experience
+
+    times: dict[str, float] = {}
+    times["floor"] = timed(lambda: floor_one(data, nlp))[0]
+    times["ingest"], document = timed(lambda: load_document(data))
+    times["timeline"], positions = timed(lambda: find_positions(document, reference_date=REFERENCE))
+    times["extract"], mentions = timed(lambda: matcher.extractor.extract(document, positions))
+
+    def score() -> Any:
+        experience = summarize_experience(positions)
+        skills = summarize_skills(
+            mentions, positions, taxonomy=matcher.taxonomy, reference_date=REFERENCE
+        )
+        return score_profiles(
+            matcher.profiles,
+            document=document,
+            positions=positions,
+            experience=experience,
+            mentions=mentions,
+            skills=skills,
+            taxonomy=matcher.taxonomy,
+            reference_date=REFERENCE,
+        )
+
+    times["score"] = timed(score)[0]
+    times["end_to_end"], result = timed(lambda: matcher.match_bytes(data, options=options))
+    result.model_dump_json()
+    return times
+
+
 def measure(corpus: list[bytes], repeat: int) -> dict[str, Any]:
     import spacy
 
-    from matcher.loaders import load_document
     from matcher.pipeline import Matcher, MatchOptions
-    from matcher.scoring import score_profiles, summarize_skills
-    from matcher.timeline import find_positions, summarize_experience
 
     nlp = spacy.blank("en")
     matcher = Matcher.default()
@@ -93,34 +124,8 @@ def measure(corpus: list[bytes], repeat: int) -> dict[str, Any]:
         floor_one(data, nlp)
     for _ in range(repeat):
         for data in corpus:
-            stages["floor"].append(timed(lambda: floor_one(data, nlp))[0])
-            t, document = timed(lambda: load_document(data))
-            stages["ingest"].append(t)
-            t, positions = timed(lambda: find_positions(document, reference_date=REFERENCE))
-            stages["timeline"].append(t)
-            t, mentions = timed(lambda: matcher.extractor.extract(document, positions))
-            stages["extract"].append(t)
-
-            def score() -> Any:
-                experience = summarize_experience(positions)
-                skills = summarize_skills(
-                    mentions, positions, taxonomy=matcher.taxonomy, reference_date=REFERENCE
-                )
-                return score_profiles(
-                    matcher.profiles,
-                    document=document,
-                    positions=positions,
-                    experience=experience,
-                    mentions=mentions,
-                    skills=skills,
-                    taxonomy=matcher.taxonomy,
-                    reference_date=REFERENCE,
-                )
-
-            stages["score"].append(timed(score)[0])
-            t, result = timed(lambda: matcher.match_bytes(data, options=options))
-            stages["end_to_end"].append(t)
-            result.model_dump_json()
+            for name, seconds in measure_one(data, nlp, matcher, options).items():
+                stages[name].append(seconds)
     medians = {name: statistics.median(values) * 1000 for name, values in stages.items()}
     return {
         "resumes": len(corpus),

@@ -49,6 +49,7 @@ top.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -581,6 +582,8 @@ class _GroupIndex:
     """Direct children of the listed nodes, minus exclusions, without duplicates."""
     names: Mapping[str, str]
     """Taxonomy names of the listed nodes and members."""
+    nothing_found: RequirementResult | None = None
+    """The result when a resume shows none of the covered nodes (the same for every resume)."""
 
 
 def _group_index(
@@ -597,7 +600,7 @@ def _group_index(
             if child not in excluded
         )
         members = tuple(dict.fromkeys(children))
-        return _GroupIndex(
+        index = _GroupIndex(
             covered=frozenset(_covered_nodes(requirement.nodes, taxonomy, exclude)),
             listed=tuple(
                 (node_id, frozenset(_covered_nodes((node_id,), taxonomy, exclude)))
@@ -606,6 +609,10 @@ def _group_index(
             members=members,
             names=_taxonomy_names((*requirement.nodes, *members), taxonomy),
         )
+        if not all(node_id in taxonomy.nodes for node_id in requirement.nodes):
+            return index  # names of unknown nodes come from the resume: no shared result
+        nothing_found = _rank_group(requirement, index, _empty_context(taxonomy))
+        return dataclasses.replace(index, nothing_found=nothing_found)
 
     index: _GroupIndex = _requirement_index(taxonomy, requirement, build)
     return index
@@ -689,8 +696,16 @@ def _describe(item: _NodeCredit, ctx: _Context) -> str:
 def _score_group(
     requirement: SkillsRequirement | SignalsRequirement, ctx: _Context
 ) -> RequirementResult:
-    min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
     index = _group_index(requirement, ctx.taxonomy)
+    if index.nothing_found is not None and index.covered.isdisjoint(ctx.node_ids):
+        return index.nothing_found
+    return _rank_group(requirement, index, ctx)
+
+
+def _rank_group(
+    requirement: SkillsRequirement | SignalsRequirement, index: _GroupIndex, ctx: _Context
+) -> RequirementResult:
+    min_years = requirement.min_years if isinstance(requirement, SkillsRequirement) else None
     # A resume names far fewer nodes than a family covers; the sort below fixes the order.
     credits = [
         found
@@ -721,6 +736,21 @@ def _score_group(
         missing=() if status == "met" else not_found,
         explanation=_group_explanation(requirement, counted, not_found, status, ctx),
         advice=None if status == "met" else _group_advice(requirement, counted, not_found),
+    )
+
+
+def _empty_context(taxonomy: Taxonomy) -> _Context:
+    """The context of a resume without dates or skills: what every group scores on no evidence."""
+    return _Context(
+        text="",
+        reference_date=date.min,
+        taxonomy=taxonomy,
+        positions=(),
+        experience=ExperienceSummary(
+            professional_years=0.0, internship_years=0.0, education_years=0.0, positions=0
+        ),
+        mentions=(),
+        skills={},
     )
 
 

@@ -42,6 +42,10 @@ def _build_table() -> dict[int, str | None]:
             table[code] = None  # C0/C1 controls carry no text
     for char in _INVISIBLE:
         table[ord(char)] = None
+    for code in range(0xD800, 0xE000):
+        # Lone surrogates are not text (JSON can smuggle them in as "\ud800"); spaCy cannot
+        # encode them and failed with UnicodeEncodeError (found by fuzzing).
+        table[code] = None
     for char in _BULLET_GLYPHS.replace(BULLET, ""):  # U+2022 itself needs no translation
         table[ord(char)] = BULLET
     for char in _DASH_LIKE_HYPHENS:
