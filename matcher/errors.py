@@ -17,7 +17,7 @@ The CLI and the API map errors through these attributes only, so the mapping liv
     │   ├── ResourceLimitError        resource_limit   422  parsing needed too much memory/CPU
     │   └── ParseTimeoutError         parse_timeout    422  parsing took longer than allowed
     └── ConfigurationError            (abstract)            data or options given to the library
-        ├── TaxonomyError             taxonomy_invalid 500  shipped/custom taxonomy failed validation
+        ├── TaxonomyError             taxonomy_invalid 500  taxonomy data failed validation
         ├── ProfileError              profile_invalid  400  requirement profile failed validation
         └── OptionError               invalid_option   400  an option value is out of range
 """

@@ -1,8 +1,9 @@
 """Immutable result objects shared by the library, the CLI and the API.
 
-One JSON Schema (``MatchResult.model_json_schema()``, published as ``schema/match_result.schema.json``)
-describes what every entry point returns. Offsets (``start``/``end``) always index into
-``ExtractedDocument.text``: the cleaned text the library extracted from the file.
+One JSON Schema (``MatchResult.model_json_schema()``, published as
+``schema/match_result.schema.json``) describes what every entry point returns. Offsets
+(``start``/``end``) always index into ``ExtractedDocument.text``: the cleaned text the library
+extracted from the file.
 """
 
 from __future__ import annotations
@@ -52,10 +53,14 @@ class Level(StrEnum):
 
 class DocumentInfo(Frozen):
     media_type: MediaType
-    pages: int | None = Field(default=None, description="Pages read (PDF only; DOCX has no fixed pages).")
+    pages: int | None = Field(
+        default=None, description="Pages read (PDF only; DOCX has no fixed pages)."
+    )
     total_pages: int | None = Field(default=None, description="Pages the file declares (PDF only).")
     characters: int = Field(description="Length of the extracted text.")
-    truncated: bool = Field(default=False, description="True when a page or text cap cut the document.")
+    truncated: bool = Field(
+        default=False, description="True when a page or text cap cut the document."
+    )
     warnings: tuple[str, ...] = ()
 
 
@@ -127,12 +132,16 @@ class SkillMention(Frozen):
     start: int
     end: int
     section: SectionKind
-    position_index: int | None = Field(default=None, description="Index into MatchResult.positions.")
+    position_index: int | None = Field(
+        default=None, description="Index into MatchResult.positions."
+    )
     dates: DateRange | None = None
     context: MentionContext = Field(
-        description="'list' for a bare skills-list item, 'prose' when used in a sentence about work."
+        description="'list' for a bare skills-list item, 'prose' for a sentence about work."
     )
-    assertion: Assertion = Field(default="asserted", description="'negated' or 'aspirational' mentions do not count as having it."
+    assertion: Assertion = Field(
+        default="asserted",
+        description="'negated' or 'aspirational' mentions do not count as having it.",
     )
     match: MatchKind = "exact"
     score: float = Field(default=100.0, description="Match score 0-100 (100 for exact matches).")
@@ -151,7 +160,9 @@ class SkillEvidence(Frozen):
     category: str
     mentions: int
     in_work: bool = Field(description="Mentioned in prose inside a dated position or project.")
-    years: float = Field(default=0.0, description="Merged time of the dated positions that mention it.")
+    years: float = Field(
+        default=0.0, description="Merged time of the dated positions that mention it."
+    )
     last_used: date | None = None
 
 
@@ -184,7 +195,9 @@ class RequirementResult(Frozen):
     satisfaction: float = Field(ge=0.0, le=1.0)
     status: RequirementStatus
     evidence: tuple[Evidence, ...] = ()
-    missing: tuple[str, ...] = Field(default=(), description="Names of what was looked for and not found.")
+    missing: tuple[str, ...] = Field(
+        default=(), description="Names of what was looked for and not found."
+    )
     explanation: str
     advice: str | None = Field(default=None, description="What would close the gap; None when met.")
 
@@ -217,8 +230,13 @@ class MatchResult(Frozen):
     mentions: tuple[SkillMention, ...]
     skills: tuple[SkillEvidence, ...]
     fits: tuple[LevelFit, ...]
-    best_fit: str | None = Field(default=None, description="The highest level with a strong fit, else the best-scoring partial fit.")
-    text: str | None = Field(default=None, description="Extracted text; only present when asked for.")
+    best_fit: str | None = Field(
+        default=None,
+        description="The highest level with a strong fit, else the best-scoring partial fit.",
+    )
+    text: str | None = Field(
+        default=None, description="Extracted text; only present when asked for."
+    )
 
 
 class ErrorRecord(Frozen):

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import REPO_ROOT, load_fixture_resume
 
 from matcher.cli import EPILOG, build_parser, main
 from matcher.schema import PUBLISHED_PATH, result_schema
-
-from conftest import REPO_ROOT, load_fixture_resume
 
 REF = ["--reference-date", "2026-12-01"]
 

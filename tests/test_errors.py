@@ -27,7 +27,11 @@ def test_unsupported_types_map_to_415_and_size_to_413():
     assert errors.TypeMismatchError.http_status == 415
     assert issubclass(errors.TypeMismatchError, errors.UnsupportedTypeError)
     assert errors.DocumentTooLargeError.http_status == 413
-    for cls in (errors.EncryptedDocumentError, errors.NoTextLayerError, errors.MalformedDocumentError):
+    for cls in (
+        errors.EncryptedDocumentError,
+        errors.NoTextLayerError,
+        errors.MalformedDocumentError,
+    ):
         assert cls.http_status == 422
 
 

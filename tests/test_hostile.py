@@ -175,7 +175,7 @@ def test_utf16_without_bom_is_refused_not_read_as_garbage():
 # ----------------------------------------------------------------------------- text hygiene
 
 
-@pytest.mark.parametrize("char", list(BIDI_AND_INVISIBLE + "\x00\x01\x1b\x7f\x9b"))
+@pytest.mark.parametrize("char", list(BIDI_AND_INVISIBLE + "\x00\x01\x1b\x7f\x9b\ud800\udfff"))
 def test_invisible_and_control_characters_never_reach_matching(char: str):
     document = document_from_text(f"Skills: Py{char}thon, {char}SQL{char}\nExperience{char}\n")
     assert char not in document.text
@@ -312,7 +312,7 @@ TEXT_FRAGMENTS = (
     "Python", "PyTorch", "scikit-learn", "C++", "SQL", "2019 - 2021", "Jan 2020 – Present",
     "Experience\n", "Skills:", "EDUCATION\n", "•", " ", "\n", "\n\n", "\t", ",", "-\n", "\r\n",
     "\x00", "\u202e", "\u200b", "\ufeff", "\ufb01", "e\u0301", "\u2028", "Ⅻ", "①", "ß", "İ",
-    "\U0001f600",
+    "\U0001f600", "\ud800", "\udfff",
 )  # fmt: skip
 hostile_text = st.lists(
     st.one_of(st.sampled_from(TEXT_FRAGMENTS), st.text(max_size=8)), max_size=60
@@ -462,6 +462,16 @@ def post_file(client, data: bytes, filename: str):
         files={"file": (filename, data, "application/octet-stream")},
         data={"reference_date": REFERENCE.isoformat()},
     )
+
+
+def test_api_text_with_lone_surrogates_is_matched_not_a_500(api_client):
+    """JSON may escape a lone surrogate ("\\ud800"); spaCy could not encode it (fuzzing find)."""
+    body = b'{"text": "Machine learning engineer. Skills: Python \\ud800 SQL, Py\\udfffTorch"}'
+    response = api_client.post(
+        "/v1/match/text", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert {mention["name"] for mention in response.json()["mentions"]} >= {"Python", "SQL"}
 
 
 def test_api_answers_every_hostile_case_with_its_status_and_stays_up(api_client):
