@@ -1096,6 +1096,11 @@ def _near(a: SkillMention, b: SkillMention, text: str) -> bool:
     return text.count("\n", lo, hi) <= 1
 
 
+def _same_line(a: SkillMention, b: SkillMention, text: str) -> bool:
+    lo, hi = sorted((a.start, b.start))
+    return text.count("\n", lo, hi) == 0
+
+
 def _score_education(requirement: EducationRequirement, ctx: _Context) -> RequirementResult:
     index = _education_index(requirement, ctx.taxonomy)
     rungs, core = index.rungs, index.core
@@ -1106,7 +1111,9 @@ def _score_education(requirement: EducationRequirement, ctx: _Context) -> Requir
         return (
             m.section in _EDUCATION_SECTIONS
             or (position is not None and position.kind == "education")
-            or any(_near(m, d, ctx.text) for _, d in degrees)
+            # Outside an education block only the degree's own line counts: line adjacency
+            # would let deleting an unrelated line pair a degree with a new field.
+            or any(_same_line(m, d, ctx.text) for _, d in degrees)
         )
 
     fields = [m for m in ctx.mentions if m.node_id in index.fields and in_education(m)]

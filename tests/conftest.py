@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,10 @@ RESUME_DIR = TESTS_DIR / "data" / "resumes"
 REPO_ROOT = TESTS_DIR.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 REFERENCE_DATE = date(2026, 12, 1)
+
+# Tests build caches for many small taxonomies; keep them out of the shipped cache folder so
+# cache pruning never evicts the real taxonomy's compiled matcher. Subprocesses inherit this.
+os.environ.setdefault("ML_MATCHER_CACHE_DIR", tempfile.mkdtemp(prefix="ml-matcher-test-cache-"))
 
 
 @pytest.fixture(scope="session")
