@@ -33,7 +33,12 @@ RESUME_TEXT = "\n".join(
         "BSc Computer Science, 2014 - 2018",
     ]
 )
-BOMBS = {"flate_bomb", "docx_zip_bomb", "txt_20mb_line", "docx_lying_size", "docx_many_entries"}
+# Bombs and big files stay out: every run would only report the same out-of-memory again.
+BIG_CASES = {"txt_20mb_line", "docx_lying_size", "docx_many_entries"}
+
+
+def is_bomb(name: str) -> bool:
+    return "bomb" in name or name in BIG_CASES
 
 
 def bytes_seeds() -> dict[str, bytes]:
@@ -48,7 +53,7 @@ def bytes_seeds() -> dict[str, bytes]:
         "resume.html": bytes([FILENAME_BYTE["html"]]) + html.encode(),
     }
     for case in hostile.CORPUS:
-        if case.name not in BOMBS:
+        if not is_bomb(case.name):
             kind = case.filename.rsplit(".", 1)[-1]
             seeds[f"hostile-{case.name}"] = bytes([FILENAME_BYTE.get(kind, 0)]) + case.build()
     return seeds

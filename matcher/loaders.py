@@ -592,9 +592,47 @@ _UNREADABLE_GLYPH = re.compile("[\ufffd\ue000-\uf8ff]")
 _WHITESPACE = re.compile(r"\s")
 
 
+# Flate bombs: a 3 KB PDF whose content stream is Flate inside Flate inflates to 1 GiB, and
+# PDFium decodes it whole (seconds and gigabytes; under a memory limit it aborts the process).
+# Before PDFium sees the file, each stream is inflated here, nested layers too, within a budget
+# shared by the whole file. Pictures and attachments are skipped: PDFium never decodes them for
+# text, and a large scan is legitimate. An evasion this misses still meets the sandbox's limits.
+_PDF_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\n)")
+_PDF_SKIPPED_STREAMS = re.compile(rb"/(?:Image|EmbeddedFile)\b")
+_PDF_DICTIONARY_LOOKBACK = 4096
+_PDF_MAX_INFLATED = 64 * 1024 * 1024
+_PDF_MAX_FLATE_LAYERS = 3
+
+
+def _check_pdf_inflation(data: bytes) -> None:
+    budget = _PDF_MAX_INFLATED
+    for match in _PDF_STREAM_START.finditer(data):
+        start = match.end()
+        header = data[max(0, match.start() - _PDF_DICTIONARY_LOOKBACK) : match.start()]
+        if _PDF_SKIPPED_STREAMS.search(header[header.rfind(b"obj") + 1 :]):
+            continue
+        end = data.find(b"endstream", start)
+        payload = data[start : end if end >= 0 else len(data)]
+        for _ in range(_PDF_MAX_FLATE_LAYERS):
+            if len(payload) < 2 or payload[0] & 0x0F != 8 or (payload[0] << 8 | payload[1]) % 31:
+                break  # not a zlib header: not Flate, or the innermost layer
+            try:
+                payload = zlib.decompressobj().decompress(payload, budget + 1)
+            except zlib.error:
+                break  # damaged: PDFium decides what to make of it
+            budget -= len(payload)
+            if budget < 0:
+                raise ResourceLimitError(
+                    "the PDF's compressed content would unpack to more than"
+                    f" {_PDF_MAX_INFLATED // (1024 * 1024)} MB, far more than a resume holds"
+                    " (a possible decompression bomb): export the resume again as PDF"
+                )
+
+
 def _read_pdf(data: bytes, limits: IngestLimits) -> _RawText:
     import pypdfium2 as pdfium
 
+    _check_pdf_inflation(data)
     with _PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(data)

@@ -101,19 +101,29 @@ def simple_pdf(text: bytes = _RESUME_LINE) -> bytes:
 
 
 @functools.cache
-def pdf_flate_bomb(size: int = GIB) -> bytes:
-    """A page whose content stream is Flate inside Flate and inflates to ``size`` bytes."""
+def pdf_flate_bomb(size: int = GIB, *, disguised: bool = False) -> bytes:
+    """A page whose content stream is Flate inside Flate and inflates to ``size`` bytes.
+
+    ``disguised`` labels the stream as a picture, which the loader's inflation check skips
+    (pictures are never decoded for text) but PDFium still decodes as the page's content: only
+    the sandbox's memory limit stops that one.
+    """
     inner = zlib_zeros(size)
     outer = zlib.compress(inner, 9)
+    label = b"/Subtype /Image " if disguised else b""
     return _pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             _page(2, 4, 5),
-            _stream(outer, b"/Filter [/FlateDecode /FlateDecode] "),
+            _stream(outer, label + b"/Filter [/FlateDecode /FlateDecode] "),
             _FONT,
         ]
     )
+
+
+def pdf_disguised_flate_bomb() -> bytes:
+    return pdf_flate_bomb(disguised=True)
 
 
 def pdf_xref_self_loop() -> bytes:
@@ -518,6 +528,9 @@ class HostileCase:
 
 CORPUS: tuple[HostileCase, ...] = (
     HostileCase("flate_bomb", "bomb.pdf", pdf_flate_bomb, "resource_limit", "1 GiB double Flate"),
+    HostileCase(
+        "flate_bomb_disguised", "bomb2.pdf", pdf_disguised_flate_bomb, "resource_limit", "as image"
+    ),
     HostileCase("xref_self_loop", "loop.pdf", pdf_xref_self_loop, None, "trailer /Prev loop"),
     HostileCase("xref_stream_loop", "xloop.pdf", pdf_xref_stream_loop, None, "xref streams loop"),
     HostileCase("page_tree_cycle", "cycle.pdf", pdf_page_tree_cycle, None, "Pages lists itself"),

@@ -73,7 +73,7 @@ def client() -> Iterator[TestClient]:
 
 @schema.parametrize()
 @settings(
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -45,7 +45,7 @@ def pool():
 def test_pool():
     """A one-worker pool running the misbehaving loader, with short limits (shared: tests look
     at changes of its counters, not their values)."""
-    limits = SandboxLimits(wall_seconds=2, cpu_seconds=1, memory_bytes=256 * 1024 * 1024)
+    limits = SandboxLimits(wall_seconds=1.5, cpu_seconds=1, memory_bytes=256 * 1024 * 1024)
     with ParserPool(workers=1, limits=limits, loader=MISBEHAVING) as fresh:
         yield fresh
 
