@@ -164,6 +164,9 @@ def make_tokenizer_pipeline() -> Language:
     tokenizer.url_match = _url_match
     # Documents bring new words all the time; past the cache size spaCy stops caching them.
     tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
+    # spaCy's 1M-character guard protects parsers and taggers; a tokenizer-only pipeline is
+    # linear, and ingestion caps the text (IngestLimits.max_chars) before it gets here.
+    nlp.max_length = 50_000_000
     return nlp
 
 

@@ -371,3 +371,15 @@ def test_titles_employers_citations_and_senses(
         assert absent not in found
     if present is not None:
         assert present in found
+
+
+def test_text_over_spacy_default_length_is_extracted():
+    """spaCy refuses over 1,000,000 characters by default (E088); ingestion's cap may be raised."""
+    from matcher.loaders import IngestLimits, document_from_text
+    from skills.extract import get_extractor
+
+    line = "Built models with PyTorch and scikit-learn.\n"
+    text = line * (1_100_000 // len(line))
+    document = document_from_text(text, limits=IngestLimits(max_bytes=10**8, max_chars=10**7))
+    mentions = get_extractor().extract(document)
+    assert {m.node_id for m in mentions} >= {"pytorch", "scikit_learn"}
