@@ -63,8 +63,8 @@ _PRECISION_RANK: dict[DatePrecision, int] = {"day": 0, "month": 1, "season": 2, 
 # Years outside this window are page numbers, amounts or typos rather than career dates.
 _EARLIEST_YEAR = 1950
 
-# Horizontal space only: a range never spans lines, so a date at a line end cannot pair with a
-# number that happens to start the next bullet.
+# Horizontal space only: a range spans lines only after a dash (see _CONNECTOR), so a date at a
+# line end cannot pair with a number that happens to start the next bullet.
 _SP = r"[ \t\u00a0\u2009\u202f]"
 _MONTH_NAME = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -86,8 +86,10 @@ def _date_pattern(p: str) -> str:
     )
 
 
+# A dash at a line end may continue on the next line: narrow columns wrap "Dec '19 –\nFeb '21".
+# The dash itself must end the first line, so a date never pairs with a bullet's "- 2020".
 _CONNECTOR = (
-    rf"(?:{_SP}{{0,3}}[-\u2010\u2011\u2012\u2013\u2014\u2015~]{{1,2}}{_SP}{{0,3}}"
+    rf"(?:{_SP}{{0,3}}[-\u2010\u2011\u2012\u2013\u2014\u2015~]{{1,2}}{_SP}{{0,3}}(?:\n{_SP}{{0,3}})?"
     rf"|{_SP}{{1,3}}(?:to|until|till|through|thru){_SP}{{1,3}})"
 )
 _OPEN_END = r"(?P<open>present|current(?:ly)?|now|today|ongoing|to\s?date|date)"

@@ -577,3 +577,17 @@ def test_fixture_resumes_are_invented_and_resume_sized(name: str) -> None:
     emails = re.findall(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text)
     assert emails and all(email.endswith("@example.com") for email in emails)
     assert 250 <= len(text.split()) <= 900
+
+
+def test_range_wrapped_after_its_dash_in_a_narrow_column_is_one_range():
+    text = "Senior ML Engineer · Pinecrest Bank · Dec '19 –\nFeb '21\n• Built fraud models."
+    (found,) = find_date_ranges(text, reference_date=date(2026, 12, 1))
+    assert not found.single
+    assert (found.dates.start, found.dates.end) == (date(2019, 12, 1), date(2021, 2, 28))
+
+
+def test_a_dash_starting_the_next_line_does_not_join_dates_across_lines():
+    text = "Trained models in Jan 2019\n- 2020 roadmap planning"
+    found = find_date_ranges(text, reference_date=date(2026, 12, 1))
+    assert all(f.dates.end.year != 2020 or f.single for f in found)
+    assert [f.dates.text for f in found] == ["Jan 2019"]
