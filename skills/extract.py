@@ -80,7 +80,14 @@ from skills.context import (
     mention_context,
 )
 from skills.fuzzy import MIN_FUZZY_LENGTH, FuzzyIndex, english_word_hashes
-from skills.taxonomy import SurfaceForm, Taxonomy, load_taxonomy, normalize_form
+from skills.taxonomy import (
+    CACHE_ENV,
+    SurfaceForm,
+    Taxonomy,
+    default_cache_dirs,
+    load_taxonomy,
+    normalize_form,
+)
 
 __all__ = [
     "CACHE_ENV",
@@ -93,7 +100,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "ML_MATCHER_CACHE_DIR"
 CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules change
 CACHE_KEEP = 4  # compiled matchers kept per cache directory (the shipped one plus custom ones)
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
@@ -306,17 +312,6 @@ def compiled_key(taxonomy: Taxonomy, cues: ExtractionCues) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
-
-
-def default_cache_dirs() -> list[Path]:
-    """Where compiled matchers are kept, most preferred first."""
-    dirs: list[Path] = []
-    if os.environ.get(CACHE_ENV):
-        dirs.append(Path(os.environ[CACHE_ENV]))
-    dirs.append(Path(__file__).parent / "data" / ".cache")
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    dirs.append((Path(xdg) if xdg else Path.home() / ".cache") / "ml-role-matcher")
-    return dirs
 
 
 def _cache_file(directory: Path, key: str) -> Path:

@@ -8,6 +8,7 @@ Validation errors name the file and the key so a data editor can fix them.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -307,6 +308,20 @@ def _build_forms(
     return forms
 
 
+CACHE_ENV = "ML_MATCHER_CACHE_DIR"
+
+
+def default_cache_dirs() -> list[Path]:
+    """Where compiled taxonomy and matcher caches are kept, most preferred first."""
+    dirs: list[Path] = []
+    if os.environ.get(CACHE_ENV):
+        dirs.append(Path(os.environ[CACHE_ENV]))
+    dirs.append(DATA_DIR / ".cache")
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    dirs.append((Path(xdg) if xdg else Path.home() / ".cache") / "ml-role-matcher")
+    return dirs
+
+
 def load_taxonomy(data_dir: Path | None = None) -> Taxonomy:
     """Load, validate and index the taxonomy; the shipped one is cached per process."""
     return _load_cached(Path(data_dir or DATA_DIR).resolve())
@@ -332,14 +347,7 @@ def _load_cached(data_dir: Path) -> Taxonomy:
     except OSError:
         return _load_uncached(data_dir)  # reports the missing or unreadable file properly
     name = f"taxonomy-{digest.hexdigest()[:24]}.pickle"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    dirs = (
-        [Path(os.environ["ML_MATCHER_CACHE_DIR"])] if os.environ.get("ML_MATCHER_CACHE_DIR") else []
-    )
-    dirs += [
-        DATA_DIR / ".cache",
-        (Path(xdg) if xdg else Path.home() / ".cache") / "ml-role-matcher",
-    ]
+    dirs = default_cache_dirs()
     for directory in dirs:
         try:
             with (directory / name).open("rb") as handle:
