@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import csv
 import json
+import math
 import random
 import sys
 import time
@@ -46,7 +48,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz.distance import Indel
 
@@ -73,6 +75,19 @@ DEFAULT_MIN_LABELLED = 3
 DEFAULT_TOP = 30
 DEFAULT_SIGNAL_SAMPLE = 50
 SAMPLE_SEED = 20261203
+DEFAULT_ADJUDICATION = (
+    Path(__file__).resolve().parent / "data/evaluation/resumes_dotin_adjudication.tsv"
+)
+DEFAULT_RULE_GAP_DUMP = 200
+JUDGE_SNIPPET_CHARS = 160
+WILSON_Z = 1.96  # 95% interval
+
+Stratum = Literal["rule gap", "unexplained"]
+Verdict = Literal["gap", "error"]
+VERDICTS: tuple[Verdict, ...] = ("gap", "error")
+STRATA: tuple[Stratum, ...] = ("rule gap", "unexplained")
+ErrorKey = tuple[str, int, int, str]
+"""(resume id, start, end, node id) of a false positive, offsets in the cleaned text."""
 
 DocumentBuilder = Callable[[str], ExtractedDocument]
 
@@ -99,6 +114,49 @@ class Example:
     text: str
     count: int
     snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredError:
+    """A false positive and where it is: the unit a person judges by hand."""
+
+    doc_id: str
+    start: int
+    end: int
+    node_id: str
+    text: str
+    stratum: Stratum
+    snippet: str
+
+    @property
+    def key(self) -> ErrorKey:
+        return (self.doc_id, self.start, self.end, self.node_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(slots=True)
+class StratumEstimate:
+    """How many false positives of one stratum there are, how many were judged, and how many of
+    those a person found to be real skills the annotators missed."""
+
+    size: int = 0
+    judged: int = 0
+    judged_gaps: int = 0
+
+    def gap_rate(self) -> tuple[float, float, float] | None:
+        """The judged share of gaps with a 95% Wilson interval; exact when all were judged."""
+        if not self.judged:
+            return None
+        rate = self.judged_gaps / self.judged
+        if self.judged >= self.size:
+            return rate, rate, rate
+        low, high = wilson_interval(self.judged_gaps, self.judged)
+        return rate, low, high
 
 
 @dataclass(slots=True)
@@ -132,6 +190,16 @@ class EvaluationReport:
     signal_sample: list[Example] = field(default_factory=list)
     gap_sample: list[Example] = field(default_factory=list)
     false_positive_sample: list[Example] = field(default_factory=list)
+    adjudication_file: str = ""
+    strata: dict[str, StratumEstimate] = field(default_factory=dict)
+    precision_adjudicated: float | None = None
+    """True positives plus the false positives estimated to be annotation gaps from the
+    hand judgements of each stratum, over all asserted mentions."""
+    precision_adjudicated_interval: tuple[float, float] | None = None
+    adjudicated_error_reasons: list[Example] = field(default_factory=list)
+    """The reasons people gave for judged errors, most frequent first (snippet: one node id)."""
+    errors: list[ScoredError] = field(default_factory=list, repr=False)
+    """Every false positive with a judging snippet; never printed in the report or its JSON."""
 
 
 # ----------------------------------------------------------------------------- input
@@ -157,6 +225,144 @@ def load_annotated(path: Path) -> list[AnnotatedResume]:
         except (ValueError, KeyError, TypeError) as exc:
             raise MatcherError(f"{path}:{number}: not an annotated resume ({exc})") from exc
     return resumes
+
+
+ADJUDICATION_COLUMNS = ("doc_id", "start", "end", "node_id", "text", "stratum", "verdict", "reason")
+
+
+def load_adjudication(path: Path) -> dict[ErrorKey, Judgement]:
+    """Hand judgements of false positives: a tab-separated file with a header row naming at
+    least doc_id, start, end, node_id, verdict ("gap" or "error") and reason; lines that start
+    with "#" are comments. Rows with an empty verdict are not judged yet and are skipped."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise MatcherError(f"cannot read {path}: {exc.strerror}") from exc
+    rows = csv.DictReader(
+        (line for line in lines if not line.startswith("#")), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
+    missing = {"doc_id", "start", "end", "node_id", "verdict", "reason"} - set(
+        rows.fieldnames or ()
+    )
+    if missing:
+        raise MatcherError(f"{path}: the header lacks the column(s) {', '.join(sorted(missing))}")
+    judgements: dict[ErrorKey, Judgement] = {}
+    for number, row in enumerate(rows, start=2):
+        verdict = (row.get("verdict") or "").strip()
+        if not verdict:
+            continue
+        if verdict not in VERDICTS:
+            raise MatcherError(
+                f"{path}: row {number}: verdict must be gap or error, not {verdict!r}"
+            )
+        try:
+            key = (row["doc_id"], int(row["start"]), int(row["end"]), row["node_id"])
+        except (TypeError, ValueError) as exc:
+            raise MatcherError(f"{path}: row {number}: start and end must be integers") from exc
+        judgements[key] = Judgement(verdict, (row.get("reason") or "").strip())
+    return judgements
+
+
+def write_errors(
+    errors: Sequence[ScoredError],
+    path: Path,
+    *,
+    judgements: dict[ErrorKey, Judgement],
+    rule_gap_sample: int = DEFAULT_RULE_GAP_DUMP,
+) -> int:
+    """Write false positives to judge by hand: every unexplained one and a fixed-seed random
+    sample of the rule gaps, with earlier verdicts filled in and a snippet to judge from.
+
+    The snippet column holds resume text: the file is a person's working copy. Judgements are
+    kept with ``--add-judgements``, which saves them without snippets."""
+    rule_gaps = [e for e in errors if e.stratum == "rule gap"]
+    sampled = {
+        e.key
+        for e in random.Random(SAMPLE_SEED).sample(rule_gaps, min(rule_gap_sample, len(rule_gaps)))
+    }
+    chosen = [e for e in errors if e.stratum == "unexplained" or e.key in sampled]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow([*ADJUDICATION_COLUMNS, "snippet"])
+        for error in chosen:
+            judged = judgements.get(error.key)
+            writer.writerow(
+                [
+                    error.doc_id,
+                    error.start,
+                    error.end,
+                    error.node_id,
+                    error.text,
+                    error.stratum,
+                    judged.verdict if judged else "",
+                    judged.reason if judged else "",
+                    error.snippet,
+                ]
+            )
+    return len(chosen)
+
+
+def save_adjudication(judged_files: Sequence[Path], path: Path) -> int:
+    """Merge the verdicts of judged dump files into the adjudication file, without snippets.
+
+    Earlier judgements in ``path`` are kept unless a judged file gives the same mention a new
+    verdict. Returns the number of judgements saved."""
+    rows: dict[ErrorKey, dict[str, str]] = {}
+    for source in [path, *judged_files] if path.exists() else judged_files:
+        try:
+            lines = source.read_text("utf-8").splitlines()
+        except OSError as exc:
+            raise MatcherError(f"cannot read {source}: {exc.strerror}") from exc
+        load_adjudication(source)  # validates verdicts and offsets, naming the bad row
+        reader = csv.DictReader(
+            (line for line in lines if not line.startswith("#")),
+            delimiter="\t",
+            quoting=csv.QUOTE_NONE,
+        )
+        for row in reader:
+            if (row.get("verdict") or "").strip():
+                key = (row["doc_id"], int(row["start"]), int(row["end"]), row["node_id"])
+                rows[key] = {
+                    column: (row.get(column) or "").strip() for column in ADJUDICATION_COLUMNS
+                }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(rows.items(), key=lambda item: (_doc_order(item[0][0]), item[0][1:]))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(ADJUDICATION_HEADER)
+        writer = csv.writer(out, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(ADJUDICATION_COLUMNS)
+        for _, row in ordered:
+            writer.writerow([row[column] for column in ADJUDICATION_COLUMNS])
+    return len(rows)
+
+
+def _doc_order(doc_id: str) -> tuple[str, int]:
+    """ "dotin-train-12" sorts after "dotin-train-2"."""
+    stem, _, number = doc_id.rpartition("-")
+    return (stem, int(number)) if number.isdigit() else (doc_id, -1)
+
+
+ADJUDICATION_HEADER = """\
+# Hand judgements of the skill extractor's false positives on resumes-dotin (train.jsonl).
+# A false positive is an asserted skill mention that overlaps no gold skill span. Each row was
+# judged by reading the mention in context: "gap" = a real skill of the person the annotators
+# did not label (reason: listed / used / claimed / studied); "error" = our mistake (reason:
+# ordinary-word, organisation-name, job-title, publication-or-course-title, wrong-node,
+# not-the-person, contact-or-noise, negated, other:...). Offsets index the text cleaned by
+# matcher.loaders.document_from_text. No resume text is stored here, only the matched skill
+# name. Rubric and method: skills/README.md ("Measured quality").
+"""
+
+
+def wilson_interval(successes: int, trials: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion (sound for small samples)."""
+    if trials <= 0:
+        return 0.0, 1.0
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    return max(0.0, centre - spread / denominator), min(1.0, centre + spread / denominator)
 
 
 def plain_document(text: str) -> ExtractedDocument:
@@ -209,11 +415,19 @@ class OffsetMap:
 # ----------------------------------------------------------------------------- evaluation
 
 
-def _snippet(text: str, start: int, end: int) -> str:
-    room = max(0, (SNIPPET_CHARS - (end - start)) // 2)
+def _snippet(text: str, start: int, end: int, chars: int = SNIPPET_CHARS) -> str:
+    room = max(0, (chars - (end - start)) // 2)
     left = max(0, start - room)
-    piece = text[left : min(len(text), left + SNIPPET_CHARS)]
+    piece = text[left : min(len(text), left + chars)]
     return " ".join(piece.split())
+
+
+def _marked_snippet(text: str, start: int, end: int) -> str:
+    """About JUDGE_SNIPPET_CHARS around a mention, the mention in [[double brackets]]."""
+    room = max(0, (JUDGE_SNIPPET_CHARS - (end - start)) // 2)
+    left, right = max(0, start - room), min(len(text), end + room)
+    piece = f"{text[left:start]}[[{text[start:end]}]]{text[end:right]}"
+    return " ".join(piece.replace("\\", "/").split())
 
 
 def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
@@ -246,6 +460,8 @@ def evaluate(
     whole_documents: bool = False,
     unscored_categories: Sequence[str] = DEFAULT_UNSCORED_CATEGORIES,
     signal_sample: int = DEFAULT_SIGNAL_SAMPLE,
+    adjudication: dict[ErrorKey, Judgement] | None = None,
+    adjudication_name: str = "",
 ) -> EvaluationReport:
     """Run the extractor over annotated resumes and compare its mentions with the gold spans."""
     labelled_as_skill: Counter[str] = Counter(
@@ -327,6 +543,17 @@ def evaluate(
                 )
             )
             here = Example(key, 1, _snippet(doc.text, mention.start, mention.end))
+            report.errors.append(
+                ScoredError(
+                    resume.id,
+                    mention.start,
+                    mention.end,
+                    mention.node_id,
+                    key,
+                    "rule gap" if is_gap else "unexplained",
+                    _marked_snippet(doc.text, mention.start, mention.end),
+                )
+            )
             if is_gap:
                 report.annotation_gaps += 1
                 gaps[key] += 1
@@ -361,7 +588,55 @@ def evaluate(
     report.signal_sample = _sample(signal_snippets, signal_sample)
     report.gap_sample = _sample(gap_snippets, signal_sample)
     report.false_positive_sample = _sample(fp_snippets, signal_sample)
+    if adjudication is not None:
+        apply_adjudication(report, adjudication, top=top)
+        report.adjudication_file = adjudication_name
     return report
+
+
+def apply_adjudication(
+    report: EvaluationReport, judgements: dict[ErrorKey, Judgement], *, top: int = DEFAULT_TOP
+) -> None:
+    """Estimate precision from hand judgements, stratum by stratum.
+
+    Within each stratum the judged false positives are a random sample (or all of them), so
+    their share of real skills, applied to the stratum's size, estimates how many of its false
+    positives are annotation gaps. The interval combines each stratum's 95% Wilson bounds
+    (conservative: all low together, all high together). Judgements of mentions the extractor
+    no longer makes are ignored."""
+    report.precision_adjudicated = report.precision_adjudicated_interval = None
+    strata: dict[str, StratumEstimate] = {name: StratumEstimate() for name in STRATA}
+    reasons: Counter[str] = Counter()
+    reason_nodes: dict[str, str] = {}
+    for error in report.errors:
+        stratum = strata[error.stratum]
+        stratum.size += 1
+        judged = judgements.get(error.key)
+        if judged is None:
+            continue
+        stratum.judged += 1
+        if judged.verdict == "gap":
+            stratum.judged_gaps += 1
+        else:
+            reasons[judged.reason or "(no reason given)"] += 1
+            reason_nodes.setdefault(judged.reason or "(no reason given)", error.node_id)
+    report.strata = dict(strata)
+    report.adjudicated_error_reasons = _top(reasons, reason_nodes, top)
+    rates = {name: s.gap_rate() for name, s in strata.items() if s.size}
+    if not report.asserted or any(rate is None for rate in rates.values()):
+        return  # a stratum with false positives but no judgements: no honest estimate
+    point = low = high = float(report.true_positives)
+    for name, rate in rates.items():
+        assert rate is not None
+        size = strata[name].size
+        point += rate[0] * size
+        low += rate[1] * size
+        high += rate[2] * size
+    report.precision_adjudicated = _ratio(round(point), report.asserted)
+    report.precision_adjudicated_interval = (
+        _ratio(math.floor(low), report.asserted),
+        _ratio(math.ceil(high), report.asserted),
+    )
 
 
 def _sample(examples: Sequence[Example], size: int) -> list[Example]:
@@ -399,11 +674,29 @@ def format_report(report: EvaluationReport) -> str:
         f"({report.signals_on_gold} overlap a gold skill span)",
         f"extraction: {report.ms_per_document:.2f} ms per document",
     ]
+    if report.strata:
+        lines.append(f"hand judgements: {report.adjudication_file}")
+        for name, stratum in report.strata.items():
+            rate = stratum.gap_rate()
+            share = f"{rate[0]:.3f} [{rate[1]:.3f}, {rate[2]:.3f}]" if rate else "n/a"
+            lines.append(
+                f"  {name} false positives: {stratum.size}, judged {stratum.judged}, "
+                f"of which real skills {stratum.judged_gaps} (share {share})"
+            )
+        if report.precision_adjudicated is not None and report.precision_adjudicated_interval:
+            low, high = report.precision_adjudicated_interval
+            lines.append(
+                f"precision, hand-judged: {report.precision_adjudicated:.4f} "
+                f"(95% interval {low:.4f}-{high:.4f})"
+            )
+        else:
+            lines.append("precision, hand-judged: n/a (a stratum has no judgements)")
     for title, examples in (
         ("false positives", report.top_false_positives),
         ("misses (in taxonomy)", report.top_misses),
         ("annotation gaps", report.annotation_gap_examples),
         ("signal phrases", report.signal_examples),
+        ("reasons of hand-judged errors", report.adjudicated_error_reasons),
     ):
         lines.append("")
         lines.append(f"top {title}:")
@@ -456,6 +749,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="signal mentions, gaps and false positives to list at random (fixed seed) for a"
         " hand check",
     )
+    parser.add_argument(
+        "--adjudication",
+        type=Path,
+        default=DEFAULT_ADJUDICATION,
+        help="hand judgements of false positives (TSV; default: the shipped file for"
+        " resumes-dotin)",
+    )
+    parser.add_argument("--no-adjudication", action="store_true", help="ignore hand judgements")
+    parser.add_argument(
+        "--dump-errors",
+        type=Path,
+        metavar="FILE",
+        help="write the false positives to judge (all unexplained ones and a fixed-seed sample"
+        " of rule gaps) as TSV with snippets, earlier verdicts filled in",
+    )
+    parser.add_argument(
+        "--add-judgements",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="merge the verdicts of judged --dump-errors files into the --adjudication file"
+        " (snippets are dropped), then evaluate",
+    )
+    parser.add_argument(
+        "--rule-gap-sample",
+        type=int,
+        default=DEFAULT_RULE_GAP_DUMP,
+        help="rule gaps to include in --dump-errors",
+    )
     return parser
 
 
@@ -467,6 +789,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MatcherError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+    if args.add_judgements:
+        try:
+            saved = save_adjudication(args.add_judgements, args.adjudication)
+        except MatcherError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"saved {saved} judgements to {args.adjudication}", file=sys.stderr)
+    judgements: dict[ErrorKey, Judgement] | None = None
+    if not args.no_adjudication and (
+        args.adjudication != DEFAULT_ADJUDICATION or DEFAULT_ADJUDICATION.exists()
+    ):
+        try:
+            judgements = load_adjudication(args.adjudication)
+        except MatcherError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
     builder, name = (plain_document, "plain") if args.plain else default_builder()
     report = evaluate(
         resumes,
@@ -478,7 +816,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         whole_documents=args.whole_documents,
         unscored_categories=tuple(args.unscored_categories or DEFAULT_UNSCORED_CATEGORIES),
         signal_sample=args.signal_sample,
+        adjudication=judgements,
+        adjudication_name=args.adjudication.name if judgements is not None else "",
     )
+    if args.dump_errors:
+        written = write_errors(
+            report.errors,
+            args.dump_errors,
+            judgements=judgements or {},
+            rule_gap_sample=args.rule_gap_sample,
+        )
+        print(f"wrote {written} false positives to judge to {args.dump_errors}", file=sys.stderr)
     if args.json:
         print(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))
     else:
@@ -487,7 +835,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _jsonable(report: EvaluationReport) -> dict[str, Any]:
-    return asdict(report)
+    data = asdict(report)
+    del data["errors"]  # judging snippets hold resume text: only --dump-errors writes them
+    return data
 
 
 if __name__ == "__main__":

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from matcher.errors import MatcherError
 from skills.evaluate import (
     EvaluationReport,
+    Judgement,
     OffsetMap,
+    apply_adjudication,
     evaluate,
     format_report,
+    load_adjudication,
     load_annotated,
     main,
     plain_document,
+    wilson_interval,
 )
 from skills.extract import CACHE_ENV, SkillExtractor
 from skills.taxonomy import load_taxonomy
@@ -197,3 +203,108 @@ def test_signal_mentions_are_counted_apart(tmp_path: Path) -> None:
     assert {e.text for e in result.signal_examples} == {"led a team", "mentored"}
     assert len(result.signal_sample) == 2
     assert "signal mentions" in format_report(result)
+
+
+# ----------------------------------------------------------------------------- hand judgements
+
+
+def _judge(
+    report: EvaluationReport, verdicts: dict[str, str]
+) -> dict[tuple[str, int, int, str], Judgement]:
+    """Judgements keyed like the report's errors, by matched text."""
+    return {
+        e.key: Judgement(
+            verdicts[e.text], "used" if verdicts[e.text] == "gap" else "organisation-name"
+        )  # type: ignore[arg-type]
+        for e in report.errors
+        if e.text in verdicts
+    }
+
+
+def test_errors_are_kept_with_their_stratum(report: EvaluationReport) -> None:
+    strata = {(e.doc_id, e.text, e.stratum) for e in report.errors}
+    assert strata == {
+        ("doc-0", "kubernetes", "rule gap"),
+        ("doc-2", "sql", "unexplained"),
+        ("doc-2", "docker", "unexplained"),
+    }
+    for error in report.errors:
+        assert "[[" in error.snippet and "]]" in error.snippet
+
+
+def test_all_judged_gives_an_exact_figure(report: EvaluationReport) -> None:
+    judged = replace(report)
+    apply_adjudication(
+        judged, _judge(report, {"kubernetes": "gap", "sql": "gap", "docker": "error"})
+    )
+    # 7 true positives + 1 judged gap in each stratum, of 10 asserted
+    assert judged.precision_adjudicated == pytest.approx(0.9)
+    assert judged.precision_adjudicated_interval == (pytest.approx(0.9), pytest.approx(0.9))
+    assert [(e.text, e.count) for e in judged.adjudicated_error_reasons] == [
+        ("organisation-name", 1)
+    ]
+    assert "precision, hand-judged: 0.9000" in format_report(judged)
+
+
+def test_a_stratum_without_judgements_gives_no_figure(report: EvaluationReport) -> None:
+    report = replace(report)
+    apply_adjudication(report, _judge(report, {"sql": "gap", "docker": "error"}))
+    assert report.strata["rule gap"].size == 1 and report.strata["rule gap"].judged == 0
+    assert report.precision_adjudicated is None
+    assert "precision, hand-judged: n/a" in format_report(report)
+
+
+def test_a_sampled_stratum_gives_an_interval(report: EvaluationReport) -> None:
+    # judge only SQL of the two unexplained errors: the share (1/1) is a sample, so an interval
+    report = replace(report)
+    apply_adjudication(report, _judge(report, {"kubernetes": "gap", "sql": "gap"}))
+    assert report.strata["unexplained"].judged == 1
+    low, high = report.precision_adjudicated_interval or (0.0, 0.0)
+    assert report.precision_adjudicated == pytest.approx(1.0)
+    assert low < 1.0 and high == pytest.approx(1.0)
+
+
+def test_wilson_interval_matches_the_textbook() -> None:
+    low, high = wilson_interval(8, 10)
+    assert (round(low, 4), round(high, 4)) == (0.4902, 0.9433)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_bad_verdict_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "judged.tsv"
+    path.write_text(
+        "# comment\ndoc_id\tstart\tend\tnode_id\tverdict\treason\n"
+        "d\t1\t4\tsql\tgap\tused\nd\t5\t9\tsql\tmaybe\t\n",
+        "utf-8",
+    )
+    with pytest.raises(MatcherError, match="row 3"):
+        load_adjudication(path)
+    path.write_text("doc_id\tstart\tnode_id\tverdict\n", "utf-8")
+    with pytest.raises(MatcherError, match="end, reason"):
+        load_adjudication(path)
+
+
+def test_cli_dumps_judges_and_keeps_no_resume_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    common = [str(corpus), "--taxonomy", str(SMALL_TAXONOMY), "--plain", "--min-labelled", "1"]
+    dump, kept = tmp_path / "dump.tsv", tmp_path / "kept" / "judgements.tsv"
+    assert main([*common, "--no-adjudication", "--dump-errors", str(dump)]) == 0
+    rows = [line.split("\t") for line in dump.read_text("utf-8").splitlines()]
+    assert rows[0][-1] == "snippet" and len(rows) == 4  # header + all three false positives
+    verdicts = {"kubernetes": "gap", "sql": "error", "docker": "error"}
+    judged = [rows[0]] + [[*r[:6], verdicts[r[4]], "listed", r[8]] for r in rows[1:]]
+    dump.write_text("\n".join("\t".join(r) for r in judged) + "\n", "utf-8")
+    capsys.readouterr()
+    assert (
+        main([*common, "--add-judgements", str(dump), "--adjudication", str(kept), "--json"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["precision_adjudicated"] == pytest.approx(0.8)
+    assert "errors" not in data
+    saved = kept.read_text("utf-8")
+    assert (
+        "snippet" not in saved and "Worked at" not in saved and "kubernetes\trule gap\tgap" in saved
+    )
