@@ -78,7 +78,7 @@ SAMPLE_SEED = 20261203
 DEFAULT_ADJUDICATION = (
     Path(__file__).resolve().parent / "data/evaluation/resumes_dotin_adjudication.tsv"
 )
-DEFAULT_RULE_GAP_DUMP = 200
+DEFAULT_RULE_GAP_DUMP = 10_000  # all of them: the shipped judgements are a census
 JUDGE_SNIPPET_CHARS = 160
 WILSON_Z = 1.96  # 95% interval
 
