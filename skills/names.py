@@ -1,0 +1,129 @@
+"""Names that contain a skill word without claiming the skill.
+
+"Project Management Institute", "Department of Statistics", "Director of Software Development",
+"Software Engineering position", "Maths (C)": each holds a surface form of the taxonomy, yet
+none says the person has that skill. These checks look only at the tokens around a candidate
+(lower-cased text, original casing and line numbers, as the extractor keeps them), so they are
+pure functions over token lists; the word lists come from ``skills/data/extraction.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_NAME_WORDS = 5
+"""Capitalised words (or joiners) allowed between a skill word and the noun that makes the run
+a name: "Public Health [Leadership] Institute", "Office of Research, Demonstrations, and
+[Statistics]"."""
+
+NAME_JOINERS = frozenset({"and", "&", ",", "of", "for", "in", "the"})
+
+
+@dataclass(frozen=True, slots=True)
+class NameWords:
+    """The word lists, from extraction.yaml."""
+
+    organisation_nouns: frozenset[str]
+    """Nouns that end or head the name of an organisation: office, institute, department ..."""
+    programme_nouns: frozenset[str]
+    """Nouns that make a named programme: program, programme. "Mentoring Program"."""
+    title_heads: frozenset[str]
+    """Title nouns written before "of": "Director of", "Head of", "VP of"."""
+    title_followers: frozenset[str]
+    """Nouns after a skill word that make it a job or role: director, position, contractor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """The token facts the checks read (views of the extractor's per-document lists)."""
+
+    lower: Sequence[str]
+    words: Sequence[str]
+    lines: Sequence[int]
+
+    def capitalised(self, i: int) -> bool:
+        return self.words[i][:1].isupper()
+
+    def same_line(self, a: int, b: int) -> bool:
+        return self.lines[a] == self.lines[b]
+
+
+def in_organisation_name(
+    tokens: Tokens, start: int, end: int, names: NameWords, *, programme: bool
+) -> bool:
+    """The skill word is part of an organisation's (or, with ``programme``, a programme's) name.
+
+    After it: an organisation noun, directly ("project management office") or after capitalised
+    words and joiners ("Public Health Leadership Institute"). Before it: a capitalised
+    organisation noun and "of"/"for", with capitalised words and joiners between ("Institute
+    for Communication and Development", "Department of Statistics"). A lower-case skill word
+    only counts when the noun follows it directly: "statistics about the office" is no name.
+    """
+    nouns = names.organisation_nouns | (names.programme_nouns if programme else frozenset())
+    n = len(tokens.lower)
+    capitalised = tokens.capitalised(start)
+    skipped = 0
+    i = end
+    while i < n and tokens.same_line(i, end - 1):
+        if tokens.lower[i] in nouns:
+            return capitalised or i == end
+        if skipped >= MAX_NAME_WORDS or not _name_part(tokens, i):
+            break
+        skipped += 1
+        i += 1
+    if not capitalised:
+        return False
+    skipped = 0
+    i = start - 1
+    while i >= 1 and tokens.same_line(i, start):
+        if (
+            tokens.lower[i] in ("of", "for")
+            and tokens.lower[i - 1] in names.organisation_nouns
+            and tokens.capitalised(i - 1)
+            and tokens.same_line(i - 1, start)
+        ):
+            return True
+        if skipped >= MAX_NAME_WORDS or not _name_part(tokens, i):
+            break
+        skipped += 1
+        i -= 1
+    return False
+
+
+def _name_part(tokens: Tokens, i: int) -> bool:
+    return tokens.lower[i] in NAME_JOINERS or (tokens.capitalised(i) and tokens.words[i].isalpha())
+
+
+def after_title_head(tokens: Tokens, start: int, names: NameWords) -> bool:
+    """ "Director of Software Development", "Head of Data Science": a job title, not a claim."""
+    before = start - 1
+    if before < 1 or tokens.lower[before] != "of" or not tokens.same_line(before - 1, start):
+        return False
+    head = before - 1
+    if tokens.lower[head] in names.title_heads:
+        return True
+    # "Vice President of ...": the head may be two words
+    return head >= 1 and f"{tokens.lower[head - 1]} {tokens.lower[head]}" in names.title_heads
+
+
+def before_title_word(tokens: Tokens, end: int, names: NameWords) -> bool:
+    """ "Software Development Director", "Software Engineering position": a job or role."""
+    return (
+        end < len(tokens.lower)
+        and tokens.same_line(end - 1, end)
+        and tokens.lower[end] in names.title_followers
+    )
+
+
+def is_bracketed_letter(tokens: Tokens, start: int, end: int) -> bool:
+    """ "Maths (C)", "(C): 555-0101", "(R)": a lone letter in brackets is a grade, a phone
+    label or a mark, not the language C or R."""
+    return (
+        end - start == 1
+        and len(tokens.words[start]) == 1
+        and start >= 1
+        and end < len(tokens.lower)
+        and tokens.lower[start - 1] == "("
+        and tokens.lower[end].startswith(")")  # the tokenizer keeps "):" together
+    )
