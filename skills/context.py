@@ -152,9 +152,11 @@ MAX_LIST_ITEM_WORDS = 4
 MIN_PROSE_WORDS = 6
 
 
-@dataclass(frozen=True, slots=True)
 class LineShape:
-    """What one line of the resume looks like, judged once per line."""
+    """What one line of the resume looks like, judged once per line. Whether the line holds
+    a verb is judged when first asked: most lines of a skills list never need to know."""
+
+    __slots__ = ("label", "body_start", "items", "words", "item_starts", "_body", "_hints", "_verb")
 
     label: str | None
     """The lead-in before a colon, lower-cased, when the line has one ("languages")."""
@@ -163,9 +165,38 @@ class LineShape:
     items: tuple[tuple[int, int, int], ...]
     """(start, end, word count) of each comma/bullet separated item, relative to the line."""
     words: int
-    has_verb: bool
-    item_starts: tuple[int, ...] = ()
+    """Words of the text after the bullet and label."""
+    item_starts: tuple[int, ...]
     """The items' starts, for binary search."""
+
+    def __init__(
+        self,
+        label: str | None,
+        body_start: int,
+        items: tuple[tuple[int, int, int], ...],
+        body: str,
+        verb_hints: frozenset[str],
+    ) -> None:
+        self.label = label
+        self.body_start = body_start
+        self.items = items
+        self.words = len(body.split())
+        self.item_starts = tuple([item[0] for item in items])
+        self._body = body
+        self._hints = verb_hints
+        self._verb: bool | None = None
+
+    @property
+    def has_verb(self) -> bool:
+        """A verb hint ("built", "led") among the words after the bullet and label."""
+        if self._verb is None:
+            folded = self._body.casefold()
+            self._verb = (
+                # a verb standing between spaces is found without the regex
+                not _whole_word_hints(self._hints).isdisjoint(folded.split())
+                or not self._hints.isdisjoint(_VERB_WORD.findall(folded))
+            )
+        return self._verb
 
     def item_at(self, offset_in_line: int) -> tuple[int, int, int] | None:
         """The item holding an offset (binary search: a hostile line may hold 40,000 items)."""
@@ -198,22 +229,25 @@ def line_shape(line: str, verb_hints: frozenset[str]) -> LineShape:
         if lead and len(lead.split()) <= MAX_LIST_ITEM_WORDS and colon + 1 < len(line):
             label = lead.casefold()
             body_start = colon + 1
-    items: list[tuple[int, int, int]] = []
+    items: list[tuple[int, int, int]] = []  # items without words (",,", "()") are left out
     cursor = body_start
     for separator in _SEPARATORS.finditer(line, body_start):
-        items.append((cursor, separator.start(), len(line[cursor : separator.start()].split())))
-        cursor = separator.end()
-    items.append((cursor, len(line), len(line[cursor:].split())))
-    body = line[body_start:]
-    kept = tuple(item for item in items if item[2] > 0)
-    return LineShape(
-        label=label,
-        body_start=body_start,
-        items=kept,
-        words=len(body.split()),
-        has_verb=not verb_hints.isdisjoint(_VERB_WORD.findall(body.casefold())),
-        item_starts=tuple(item[0] for item in kept),
-    )
+        item_end, next_start = separator.span()
+        words = len(line[cursor:item_end].split())
+        if words:
+            items.append((cursor, item_end, words))
+        cursor = next_start
+    words = len(line[cursor:].split())
+    if words:
+        items.append((cursor, len(line), words))
+    return LineShape(label, body_start, tuple(items), line[body_start:], verb_hints)
+
+
+@functools.lru_cache(maxsize=8)
+def _whole_word_hints(verb_hints: frozenset[str]) -> frozenset[str]:
+    """The hints that ``_VERB_WORD`` can find whole. A word between spaces that equals one of
+    them is what the regex would find there too: nothing before a space can join it."""
+    return frozenset(hint for hint in verb_hints if _VERB_WORD.fullmatch(hint))
 
 
 def is_list_label(label: str | None, list_labels: frozenset[str]) -> bool:
@@ -240,10 +274,11 @@ def mention_context(
     that holds just "PyTorch").
     """
     item_words = _item_words_at(shape, offset_in_line)
-    sentence_like = item_words >= MIN_PROSE_WORDS and shape.has_verb
+    # counts before verbs: the verb test is the costly one, and is made only when it decides
     if in_skills_section or list_label:
+        sentence_like = item_words >= MIN_PROSE_WORDS and shape.has_verb
         return "prose" if sentence_like else "list"
-    if shape.has_verb and shape.words >= MIN_PROSE_WORDS:
+    if shape.words >= MIN_PROSE_WORDS and shape.has_verb:
         return "prose"
     if len(shape.items) >= 2 and item_words <= MAX_LIST_ITEM_WORDS:
         return "list"

@@ -40,28 +40,33 @@ import bisect
 import hashlib
 import json
 import logging
+import operator
 import os
 import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import spacy
 from spacy import about as spacy_about
 from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 from matcher.models import (
     Assertion,
+    DateRange,
     ExtractedDocument,
     MatchKind,
     Position,
@@ -100,7 +105,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # bump whenever the compiled layout or the pattern rules change
+CACHE_FORMAT = 3  # bump whenever the compiled layout or the pattern rules change
 CACHE_KEEP = 4  # compiled matchers kept per cache directory (the shipped one plus custom ones)
 CONTEXT_WINDOW = 8  # tokens either side in which a plain mention vouches for a context-needing one
 SENSE_WINDOW = 25  # tokens either side whose mentions choose the sense of an ambiguous form
@@ -129,7 +134,10 @@ _URLISH = re.compile(
 )
 # "Python3.11", "PHP5", "Java-8", "C++11", "TF2": a known name followed by a version number.
 _VERSIONED = re.compile(r"^(?P<stem>.*?[A-Za-z+#])[-_]?[vV]?\d+(?:\.\d+)*[xX+]?$")
-_NON_WS_SPACE = re.compile(r"[^\S ]+|  +")
+# A whitespace run other than one plain space: two or more whitespace characters (the scan
+# meets a run at its first character, and "\s+" takes it to its end), or one that is not a
+# space. It opens with a character class, so the regex engine skips to whitespace quickly.
+_WHITESPACE_RUN = re.compile(r"\s(?:\s+|(?<=[^ ]))")
 _TITLE_DASHES = frozenset({"-", "–", "—"})
 _SUBJECT_JOINERS = frozenset({"and", "&"})
 _EDUCATION = "education"  # the taxonomy category of degrees and fields of study
@@ -190,10 +198,11 @@ class _Compiled:
     """Everything built from a taxonomy and the word lists; cached to disk as one pickle."""
 
     nlp: Language
-    plain: PhraseMatcher  # attr LOWER: every form that is not case-sensitive
+    # attr LOWER, one pass over a document for three kinds of pattern, told apart by match key:
+    # every form that is not case-sensitive (_SKILL_KEY), case-sensitive forms of 3+ letters in
+    # any casing (_LOOSE_KEY), negation and aspiration cues (_CUE_KEY)
+    lower: PhraseMatcher
     cased: PhraseMatcher  # attr ORTH: case-sensitive forms exactly as written
-    loose: PhraseMatcher  # attr LOWER: case-sensitive forms of 3+ letters, in any casing
-    cues: PhraseMatcher  # attr LOWER: negation and aspiration cues
     plain_keys: dict[tuple[str, ...], str]  # lower-cased tokens of a match -> form key
     cased_keys: dict[tuple[str, ...], str]  # tokens as written -> form key
     loose_keys: dict[tuple[str, ...], str]  # lower-cased tokens -> case-sensitive form key
@@ -225,25 +234,29 @@ def _fuzzy_eligible(form: SurfaceForm, key: str) -> bool:
     )
 
 
-# Each matcher holds all its patterns under one match key and the form is looked up from the
-# matched tokens: one key per form made spaCy create a lexeme per key when the pickled matcher
-# was loaded, which cost most of the load time.
+# Patterns share a few match keys and the form is looked up from the matched tokens: one key
+# per form made spaCy create a lexeme per key when the pickled matcher was loaded, which cost
+# most of the load time.
 _SKILL_KEY = "SKILL"
+_LOOSE_KEY = "LOOSE"
 _CUE_KEY = "CUE"
+# PhraseMatcher reports a match key as its string id (a hash: the same after unpickling)
+_SKILL_ID = get_string_id(_SKILL_KEY)
+_LOOSE_ID = get_string_id(_LOOSE_KEY)
+_CUE_ID = get_string_id(_CUE_KEY)
 
 
 def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
     nlp = make_tokenizer_pipeline()
-    plain = PhraseMatcher(nlp.vocab, attr="LOWER")
+    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     cased = PhraseMatcher(nlp.vocab, attr="ORTH")
-    loose = PhraseMatcher(nlp.vocab, attr="LOWER")
     loose_keys: dict[tuple[str, ...], str] = {}
     plain_keys: dict[tuple[str, ...], str] = {}
     cased_keys: dict[tuple[str, ...], str] = {}
     single: set[str] = set()
     for key, form in sorted(taxonomy.forms.items()):
         docs = _pattern_docs(nlp, form, key)
-        matcher, keys = (cased, cased_keys) if form.case_sensitive else (plain, plain_keys)
+        matcher, keys = (cased, cased_keys) if form.case_sensitive else (lower, plain_keys)
         matcher.add(_SKILL_KEY, docs)
         for doc in docs:
             tokens = tuple(t.text if form.case_sensitive else t.lower_ for t in doc)
@@ -252,15 +265,14 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
                 log.warning("forms %r and %r tokenise alike; keeping the first", kept, key)
         if form.case_sensitive and len(key) >= MIN_LOOSE_LENGTH:
             # "EXCEL (2 years)" or "excel" in a skills list still names the tool
-            loose.add(_SKILL_KEY, docs)
+            lower.add(_LOOSE_KEY, docs)
             loose_keys.setdefault(tuple(t.lower_ for t in docs[0]), key)
         if len(docs[0]) == 1:
             single.add(key)
-    cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     cue_keys: dict[tuple[str, ...], tuple[Cue, ...]] = {}
     for cue in cues.cues:
         doc = nlp.make_doc(cue.text)
-        cue_matcher.add(_CUE_KEY, [doc])
+        lower.add(_CUE_KEY, [doc])
         tokens = tuple(t.lower_ for t in doc)
         cue_keys[tokens] = (*cue_keys.get(tokens, ()), cue)
     # Building patterns filled the tokenizer cache with alias pieces; documents need the room.
@@ -273,10 +285,8 @@ def _compile(taxonomy: Taxonomy, cues: ExtractionCues) -> _Compiled:
     )
     return _Compiled(
         nlp=nlp,
-        plain=plain,
+        lower=lower,
         cased=cased,
-        loose=loose,
-        cues=cue_matcher,
         plain_keys=plain_keys,
         cased_keys=cased_keys,
         loose_keys=loose_keys,
@@ -394,42 +404,32 @@ class NormalisedText:
 
 def normalise_whitespace(text: str) -> NormalisedText:
     """Collapse whitespace runs to single spaces, remembering line breaks and offsets."""
-    pieces: list[str] = []
     anchors: list[int] = []
     shifts: list[int] = []
     breaks: list[int] = []
-    blank: set[int] = set()
-    cursor = 0
-    removed = 0
-    for run in _NON_WS_SPACE.finditer(text):
+    blank: list[int] = []
+    pieces: list[str] = []
+    cursor = removed = 0
+    for run in _WHITESPACE_RUN.finditer(text):
         start, end = run.span()
-        if start < cursor:
-            continue  # already absorbed by the previous run
-        # spaces right before or after the run belong to it
-        while start > cursor and text[start - 1] == " ":
-            start -= 1
-        while end < len(text) and text[end].isspace():
-            end += 1
         pieces.append(text[cursor:start])
+        cursor = end
         norm_space = start - removed
-        pieces.append(" ")
         newlines = text.count("\n", start, end)
         if newlines:
             breaks.append(norm_space)
             if newlines > 1:
-                blank.add(norm_space)
+                blank.append(norm_space)
         removed += end - start - 1
         anchors.append(norm_space + 1)
         shifts.append(removed)
-        cursor = end
-    pieces.append(text[cursor:])
     return NormalisedText(
-        text="".join(pieces),
+        text=" ".join([*pieces, text[cursor:]]),
         anchors=tuple(anchors),
         shifts=tuple(shifts),
         breaks=tuple(breaks),
         blank_breaks=frozenset(blank),
-        blank_sorted=tuple(sorted(blank)),
+        blank_sorted=tuple(blank),  # breaks come in text order
     )
 
 
@@ -453,6 +453,16 @@ class _Accepted:
     candidate: _Candidate
     form: SurfaceForm
     node_id: str | None  # None until an ambiguous form is resolved
+
+
+@dataclass(frozen=True, slots=True)
+class _FormFacts:
+    """What the guards ask about a form for each of its candidates, worked out once per form."""
+
+    title_exempt: bool  # a signal phrase, or every node of an exempt category: never a title
+    ends_in_role: bool  # the form itself ends with a role noun ("project manager")
+    education: bool  # a node is a degree or field of study: a degree line names it
+    quiet: bool  # every node is of a non-anchor category: it vouches for no other mention
 
 
 class SkillExtractor:
@@ -481,19 +491,22 @@ class SkillExtractor:
         self._nlp = compiled.nlp
         _tokenizer(self._nlp).max_cache_size = TOKENIZER_CACHE_SIZE  # not kept by pickle
         self._lineage: dict[str, frozenset[str]] = {}
-        self._title_flags: dict[str, tuple[bool, bool]] = {}
+        self._form_facts: dict[str, _FormFacts] = {}
 
-    def title_flags(self, key: str) -> tuple[bool, bool]:
-        """(never a job title, ends with a role noun) for a form key (memoised: asked for
-        every candidate). Signal phrases and forms of exempt categories are never titles."""
-        found = self._title_flags.get(key)
+    def form_facts(self, key: str) -> _FormFacts:
+        """The guards' questions about a form key, answered once (asked for every candidate)."""
+        found = self._form_facts.get(key)
         if found is None:
-            form, nodes = self.taxonomy.forms[key], self.taxonomy.nodes
-            exempt = form.signal or all(
-                nodes[n].category in self.cues.title_exempt_categories for n in form.node_ids
+            form, nodes, cues = self.taxonomy.forms[key], self.taxonomy.nodes, self.cues
+            categories = [nodes[n].category for n in form.node_ids]
+            found = _FormFacts(
+                title_exempt=form.signal
+                or all(c in cues.title_exempt_categories for c in categories),
+                ends_in_role=key.rsplit(" ", 1)[-1] in cues.role_nouns,
+                education=_EDUCATION in categories,
+                quiet=all(c in cues.non_anchor_categories for c in categories),
             )
-            found = (exempt, key.rsplit(" ", 1)[-1] in self.cues.role_nouns)
-            self._title_flags[key] = found
+            self._form_facts[key] = found
         return found
 
     def lineage(self, node_id: str) -> frozenset[str]:
@@ -529,7 +542,8 @@ class SkillExtractor:
         compiled = self._compiled
         found = [
             compiled.plain_keys[tuple(t.lower_ for t in tokens[s:e])]
-            for _, s, e in compiled.plain(tokens)
+            for match_id, s, e in compiled.lower(tokens)
+            if match_id == _SKILL_ID
         ]
         found += [
             compiled.cased_keys[tuple(t.text for t in tokens[s:e])]
@@ -559,6 +573,7 @@ class _Run:
         # lower() can change the length of a few characters ("İ"); then lower token by token
         self.lower_text = lowered if len(lowered) == len(norm.text) else None
         table = tokens.to_array([IDX, LENGTH, IS_ALPHA, IS_STOP])
+        self.table = table  # the same facts as arrays, for whole-document filters
         self.n = len(tokens)
         self.t_start: list[int] = table[:, 0].tolist() if self.n else []
         self.t_end: list[int] = (table[:, 0] + table[:, 1]).tolist() if self.n else []
@@ -572,17 +587,20 @@ class _Run:
         else:
             self.t_lower = [source[a:b] for a, b in zip(self.t_start, self.t_end, strict=True)]
         if norm.breaks and self.n:
-            lines = np.searchsorted(np.array(norm.breaks), table[:, 0], side="right")
-            self.t_line: list[int] = lines.tolist()
+            self.line_array = np.searchsorted(np.array(norm.breaks), table[:, 0], side="right")
         else:
-            self.t_line = [0] * self.n
+            self.line_array = np.zeros(self.n, dtype=np.int64)
+        self.t_line: list[int] = self.line_array.tolist()
         self.positions = sorted(positions, key=lambda p: (p.start, -p.end))
+        self._position_bounds = sorted({b for p in self.positions for b in (p.start, p.end)})
+        self._positions_by_stretch: dict[int, Position | None] = {}
         self.section_starts = [s.start for s in doc.sections]
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", doc.text))]
         self._lines: dict[int, tuple[LineShape, int]] = {}
         self._name_lines: dict[int, bool] = {}
         self._chosen_ends: dict[int, int] = {}  # start token -> end token of chosen candidates
         self._labels_seen: dict[str, bool] = {}
+        self.cue_matches: list[tuple[int, int]] = []  # (start, end) tokens, found with the names
 
     # ------------------------------------------------------------------ token facts
 
@@ -614,39 +632,50 @@ class _Run:
             *self._versioned_candidates(covered),
             *self._fuzzy_candidates(covered),
         ]
-        chosen = [
-            c
-            for c in _longest_first(candidates)
-            if not self._is_job_title(c)
-            and not self._is_company_name(c)
-            and not self._is_degree_subject(c)
-        ]
+        chosen = [c for c in _longest_first(candidates) if not self._names_something_else(c)]
         accepted = self._apply_guards(chosen)
-        assertions = self._assertions(accepted, covered)
-        return tuple(
-            self._to_mention(item, assertions.get(item.candidate.start, "asserted"))
-            for item in accepted
-            if item.node_id is not None
+        return self._results(accepted, self._assertions(accepted, covered))
+
+    def _names_something_else(self, cand: _Candidate) -> bool:
+        """A job title, an employer or the subject of a degree: no evidence of the skill."""
+        return (
+            self._is_job_title(cand) or self._is_company_name(cand) or self._is_degree_subject(cand)
         )
 
     def _exact_candidates(self) -> list[_Candidate]:
-        found: dict[tuple[int, int, str], _Candidate] = {}
+        """Names matched as written: plain forms, then case-sensitive ones, then those in other
+        casing ("loose"). A matcher reports a span once per pattern key, and plain and
+        case-sensitive forms are different forms, so only a loose match can repeat a match
+        found already (a case-sensitive form written as it is): then the first one stands."""
         compiled = self.x._compiled
-        for _, start, end in compiled.plain(self.tokens):
-            key = compiled.plain_keys[tuple(self.t_lower[start:end])]
-            found.setdefault((start, end, key), self.candidate(start, end, key))
+        lowered, t_start, t_end, text = self.t_lower, self.t_start, self.t_end, self.text
+        found: list[_Candidate] = []
+        loose: list[tuple[int, int]] = []
+        for match_id, start, end in compiled.lower(self.tokens):
+            if match_id == _LOOSE_ID:
+                loose.append((start, end))
+            elif match_id == _CUE_ID:
+                self.cue_matches.append((start, end))
+            else:
+                key = compiled.plain_keys[tuple(lowered[start:end])]
+                found.append(_Candidate(start, end, t_start[start], t_end[end - 1], key))
+        cased: set[tuple[int, int, str]] = set()
         for _, start, end in compiled.cased(self.tokens):
-            key = compiled.cased_keys[tuple(self.word(i) for i in range(start, end))]
-            found.setdefault((start, end, key), self.candidate(start, end, key))
-        for _, start, end in compiled.loose(self.tokens):
-            key = compiled.loose_keys[tuple(self.t_lower[start:end])]
-            found.setdefault((start, end, key), self.candidate(start, end, key, loose=True))
-        return [
-            c
-            for c in found.values()
-            if not self.norm.blank_breaks
-            or not self.norm.crosses_blank_line(c.char_start, c.char_end)
-        ]
+            key = compiled.cased_keys[
+                tuple([text[t_start[i] : t_end[i]] for i in range(start, end)])
+            ]
+            cased.add((start, end, key))
+            found.append(_Candidate(start, end, t_start[start], t_end[end - 1], key))
+        for start, end in loose:
+            key = compiled.loose_keys[tuple(lowered[start:end])]
+            if (start, end, key) not in cased:
+                found.append(
+                    _Candidate(start, end, t_start[start], t_end[end - 1], key, loose=True)
+                )
+        if not self.norm.blank_breaks:
+            return found
+        crosses = self.norm.crosses_blank_line
+        return [c for c in found if not crosses(c.char_start, c.char_end)]
 
     def _versioned_candidates(self, covered: bytearray) -> list[_Candidate]:
         """Tokens like "Python3.11" or "PHP5": a one-token form followed by a version."""
@@ -654,7 +683,7 @@ class _Run:
         single = self.x._compiled.single_token_forms
         text = self.text
         found: list[_Candidate] = []
-        for i in range(self.n):
+        for i in self._version_shaped():
             last = text[self.t_end[i] - 1]
             if covered[i] or not (last.isdigit() or last in "xX+"):
                 continue
@@ -670,6 +699,19 @@ class _Run:
                 continue
             found.append(self.candidate(i, i + 1, key))
         return found
+
+    def _version_shaped(self) -> list[int]:
+        """Tokens that may end in a version: the last character is an ASCII digit, "x", "X",
+        "+" or not ASCII (the caller's ``isdigit`` decides), found with one array operation
+        rather than a Python loop over every token."""
+        if not self.n:
+            return []
+        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        last = codes[self.table[:, 0] + self.table[:, 1] - 1]
+        shaped = (last >= 128) | ((last >= ord("0")) & (last <= ord("9")))
+        shaped |= (last == ord("x")) | (last == ord("X")) | (last == ord("+"))
+        indices: list[int] = np.flatnonzero(shaped).tolist()
+        return indices
 
     def _fuzzy_candidates(self, covered: bytearray) -> list[_Candidate]:
         index = self.x._compiled.fuzzy
@@ -702,15 +744,9 @@ class _Run:
         such "seed" words. A seed inside an exact match only seeds hyphen-joined n-grams
         ("scikit-lean" around the exact "scikit"); the longer match wins later if it is good.
         """
-        alpha, stop, lowered = self.t_alpha, self.t_stop, self.t_lower
-        places = [
-            k
-            for k, word in enumerate(lowered)
-            if alpha[k]
-            and not stop[k]
-            and len(word) >= MIN_SEED_LENGTH
-            and (not covered[k] or self._hyphen_attached(k))
-        ]
+        lowered = self.t_lower
+        joined = self._joined_to_joiner()
+        places = [k for k in self._seed_shaped() if not covered[k] or k in joined]
         words = sorted({lowered[k] for k in places})
         unknown = {w for w, known in zip(words, index.known_words(words), strict=True) if not known}
         grams: dict[str, list[tuple[int, int]]] = {}
@@ -723,20 +759,46 @@ class _Run:
                     if (i, j) in seen or not self._gram_shape_ok(i, j, covered):
                         continue
                     seen.add((i, j))
-                    spaced = any(not self.attached(t, t + 1) for t in range(i, j))
-                    if covered[k] and spaced:
-                        continue
                     gram = self._gram(i, j)
+                    # a space in the n-gram: some of its tokens are not attached (between
+                    # tokens the normalised text holds one space or nothing)
+                    if covered[k] and " " in gram:
+                        continue
                     if index.wants(gram):
                         grams.setdefault(gram, []).append((i, j + 1))
         return grams
 
-    def _hyphen_attached(self, k: int) -> bool:
-        """ "scikit" in "scikit-lean": a hyphen joined to the word on either side."""
-        after, before = k + 1, k - 1
-        return (
-            after < self.n and self.t_lower[after] in _NGRAM_JOINERS and self.attached(k, after)
-        ) or (before >= 0 and self.t_lower[before] in _NGRAM_JOINERS and self.attached(before, k))
+    def _seed_shaped(self) -> list[int]:
+        """Alphabetic tokens of MIN_SEED_LENGTH+ characters that are no stop words."""
+        if self.lower_text is None or not self.n:  # lower-casing changed some lengths
+            alpha, stop = self.t_alpha, self.t_stop
+            return [
+                k
+                for k, word in enumerate(self.t_lower)
+                if alpha[k] and not stop[k] and len(word) >= MIN_SEED_LENGTH
+            ]
+        table = self.table
+        shaped = (table[:, 2] != 0) & (table[:, 3] == 0) & (table[:, 1] >= MIN_SEED_LENGTH)
+        indices: list[int] = np.flatnonzero(shaped).tolist()
+        return indices
+
+    def _joined_to_joiner(self) -> set[int]:
+        """Tokens with a hyphen attached on either side ("scikit" in "scikit-lean"). Hyphens
+        are few, so they are looked up (list.index) rather than asked about for every seed."""
+        found: set[int] = set()
+        lowered, t_start, t_end = self.t_lower, self.t_start, self.t_end
+        for joiner in _NGRAM_JOINERS:
+            at = -1
+            while True:
+                try:
+                    at = lowered.index(joiner, at + 1)
+                except ValueError:
+                    break
+                if at + 1 < self.n and t_end[at] == t_start[at + 1]:
+                    found.add(at + 1)
+                if at > 0 and t_end[at - 1] == t_start[at]:
+                    found.add(at - 1)
+        return found
 
     def _gram_shape_ok(self, i: int, j: int, covered: bytearray) -> bool:
         """Same line, word tokens (a hyphen only between attached words), not all matched."""
@@ -758,15 +820,15 @@ class _Run:
         self, covered: bytearray, index: FuzzyIndex
     ) -> Iterator[tuple[int, str, float]]:
         """ "Tensor Flow", "Java Script": a one-word form written as two words."""
-        alpha, heads, lowered = self.t_alpha, index.joined_heads, self.t_lower
-        for i in [i for i, word in enumerate(lowered[:-1]) if word in heads]:
-            if (
-                alpha[i]
-                and alpha[i + 1]
-                and not (covered[i] and covered[i + 1])
-                and not self.attached(i, i + 1)
-                and self.t_line[i] == self.t_line[i + 1]
-            ):
+        if self.n < 2:
+            return
+        heads, lowered, table = index.joined_heads, self.t_lower, self.table
+        # two words on one line with a space between: one array operation, not a loop
+        alpha = table[:, 2] != 0
+        pairs = alpha[:-1] & alpha[1:] & (table[:-1, 0] + table[:-1, 1] != table[1:, 0])
+        pairs &= self.line_array[:-1] == self.line_array[1:]
+        for i in np.flatnonzero(pairs).tolist():
+            if lowered[i] in heads and not (covered[i] and covered[i + 1]):
                 joined = lowered[i] + lowered[i + 1]
                 if joined in index.joined:
                     yield i, joined, 100.0 * (1 - 1 / (len(joined) + 1))
@@ -778,59 +840,54 @@ class _Run:
         function word), or the form itself ends with one ("project manager"); forms of the
         exempt categories (certifications) keep their role nouns.
         """
-        exempt, ends_in_role = self.x.title_flags(cand.key)
-        if exempt:
+        facts = self.x.form_facts(cand.key)
+        if facts.title_exempt:
             return False  # "Tech lead for the ranking team", "Mentored junior engineers"
-        if ends_in_role:
+        if facts.ends_in_role:
             return True
-        roles = self.cues.role_nouns
         if self._after_title(cand):
             return True  # "Application Developer - SAP ABAP": the specialism of a title
+        lowered, t_line, roles = self.t_lower, self.t_line, self.cues.role_nouns
         after = cand.end
-        if after >= self.n or self.new_line(after - 1, after):
+        if after >= self.n or t_line[after - 1] != t_line[after]:
             return False
-        if self.t_lower[after] in roles:
+        if lowered[after] in roles:
             return True
         second = after + 1
         return (
             second < self.n
-            and self.t_lower[after].isalnum()
+            and lowered[after].isalnum()
             and not self.t_stop[after]
-            and not self.new_line(after, second)
-            and self.t_lower[second] in roles
+            and t_line[after] == t_line[second]
+            and lowered[second] in roles
         )
 
     def _after_title(self, cand: _Candidate) -> bool:
         """A capitalised role noun before a dash before the name ("Developer - SAP ABAP"), or
         right before a name that a dash follows ("Application Developer SAP ABAP - Kolkata"),
         on one line. Without either dash it is a list after a title ("Developer Java SE, SQL")."""
-        start, before = cand.start, cand.start - 1
-        if before >= 1 and self.t_lower[before] in _TITLE_DASHES:
+        lowered, t_line = self.t_lower, self.t_line
+        start, end, before = cand.start, cand.end, cand.start - 1
+        if before >= 1 and lowered[before] in _TITLE_DASHES:
             before -= 1
-        elif not (
-            cand.end < self.n
-            and self.t_lower[cand.end] in _TITLE_DASHES
-            and not self.new_line(start, cand.end)
-        ):
+        elif not (end < self.n and lowered[end] in _TITLE_DASHES and t_line[start] == t_line[end]):
             return False
         return (
             before >= 0
-            and self.t_lower[before] in self.cues.role_nouns
-            and self.word(before)[:1].isupper()
-            and not self.new_line(before, start)
+            and lowered[before] in self.cues.role_nouns
+            and self.text[self.t_start[before]].isupper()
+            and t_line[before] == t_line[start]
         )
 
     def _is_degree_subject(self, cand: _Candidate) -> bool:
         """ "Computer and Communication" on a degree line: the subject of a degree. Education
         nodes (fields of study) are what such a line names, so they are kept."""
-        forms, nodes = self.x.taxonomy.forms, self.x.taxonomy.nodes
-        if any(nodes[n].category == _EDUCATION for n in forms[cand.key].node_ids):
-            return False
         before, degree = cand.start - 1, self.cues.degree_words
         if (
             before < 1
-            or not self.word(cand.start)[:1].isupper()
-            or self.new_line(before - 1, cand.start)
+            or not self.text[self.t_start[cand.start]].isupper()
+            or self.t_line[before - 1] != self.t_line[cand.start]
+            or self.x.form_facts(cand.key).education
         ):
             return False
         joiner, head = self.t_lower[before], self.word(before - 1)
@@ -881,14 +938,14 @@ class _Run:
         """ "Oracle Inc", "Oracle India Pvt Ltd": an employer, not a skill."""
         if self._is_employer_line(cand):
             return True
-        suffixes = self.cues.company_suffixes
+        suffixes, lowered, t_line = self.cues.company_suffixes, self.t_lower, self.t_line
         for after in range(cand.end, min(cand.end + COMPANY_LOOKAHEAD + 1, self.n)):
-            if self.new_line(after - 1, after):
+            if t_line[after - 1] != t_line[after]:
                 return False
-            word = self.t_lower[after]
-            if word in suffixes or (word == "." and self.t_lower[after - 1] in suffixes):
+            word = lowered[after]
+            if word in suffixes or (word == "." and lowered[after - 1] in suffixes):
                 return True
-            if not self.word(after)[:1].isupper():
+            if not self.text[self.t_start[after]].isupper():
                 return False
         return False
 
@@ -899,13 +956,13 @@ class _Run:
         for cand in chosen:
             form = forms[cand.key]
             items.append(_Accepted(cand, form, None if form.ambiguous else form.node_ids[0]))
-        nodes, quiet = self.x.taxonomy.nodes, self.cues.non_anchor_categories
+        facts = self.x.form_facts
         anchors = [
             a.candidate.start
             for a in items
             if not a.form.needs_context
             and not a.candidate.loose
-            and not all(nodes[n].category in quiet for n in a.form.node_ids)
+            and not facts(a.candidate.key).quiet
         ]
         restricted = self.cues.context_categories
         accepted = [
@@ -943,8 +1000,10 @@ class _Run:
         """ "Kumar, RL, and Lee, K. (2019)": a short capitalised form after "Surname," on a
         line that cites a paper (a year in brackets or "et al") is an author's initials."""
         cand = item.candidate
+        if cand.end - cand.start != 1:
+            return False
         word = self.word(cand.start)
-        if cand.end - cand.start != 1 or not (len(word) <= 3 and word.isupper()):
+        if not (len(word) <= 3 and word.isupper()):
             return False
         before = cand.start - 1
         if before < 1 or self.t_lower[before] != "," or not self.word(before - 1)[:1].isupper():
@@ -1099,7 +1158,7 @@ class _Run:
 
     def _assertions(self, accepted: list[_Accepted], covered: bytearray) -> dict[int, Assertion]:
         """Negation/aspiration per mention (keyed by start token) from cues in its clause."""
-        matches = self.x._compiled.cues(self.tokens)
+        matches = self.cue_matches
         if not matches:
             return {}
         starts = {item.candidate.start: item.candidate for item in accepted}
@@ -1112,7 +1171,7 @@ class _Run:
             for cand in signals:
                 covered[cand.start : cand.end] = bytes(cand.end - cand.start)
         result: dict[int, Assertion] = {}
-        for _, start, end in matches:
+        for start, end in matches:
             if any(covered[start:end]):
                 continue  # "learning" inside "machine learning" is no cue
             for cue in self.x._compiled.cue_keys[tuple(self.t_lower[start:end])]:
@@ -1174,57 +1233,101 @@ class _Run:
 
     # ------------------------------------------------------------------ the result
 
-    def _to_mention(self, item: _Accepted, assertion: Assertion) -> SkillMention:
-        cand = item.candidate
-        node_id = item.node_id
-        assert node_id is not None
-        start = self.norm.to_original(cand.char_start)
-        end = self.norm.to_original(cand.char_end - 1) + 1
-        section = self._section_at(start)
-        position = self._position_at(start)
-        shape, line_start = self._line_at(start)
-        context = mention_context(
-            shape,
-            start - line_start,
-            in_skills_section=section.kind is SectionKind.SKILLS,
-            list_label=self._list_label(shape),
-        )
-        # validating is cheaper than model_construct in pydantic 2 (the checks run in Rust)
-        return SkillMention(
-            node_id=node_id,
-            name=self.x.taxonomy.nodes[node_id].name,
-            text=self.doc.text[start:end],
-            start=start,
-            end=end,
-            section=section.kind,
-            position_index=position.index if position else None,
-            dates=position.dates if position else None,
-            context=context,
-            assertion=assertion,
-            match=cand.match,
-            score=round(cand.score, 1),
-            kind="signal" if item.form.signal else "skill",
-        )
+    def _results(
+        self, accepted: list[_Accepted], assertions: dict[int, Assertion]
+    ) -> tuple[SkillMention, ...]:
+        """A mention for each accepted candidate whose node is known: offsets into the original
+        text, section, position and list/prose context. Offsets, sections and lines are looked
+        up for all mentions at once (a Python call per lookup was a third of this step)."""
+        kept = [item for item in accepted if item.node_id is not None]
+        if not kept:
+            return ()
+        starts = self._to_originals([item.candidate.char_start for item in kept])
+        ends = self._to_originals([item.candidate.char_end - 1 for item in kept]) + 1
+        lines: list[int] = (np.searchsorted(self.line_starts, starts, side="right") - 1).tolist()
+        sections = self.doc.sections or (_WHOLE_TEXT,)
+        in_section: list[int] = [0] * len(kept)
+        if self.doc.sections:
+            found = np.searchsorted(self.section_starts, starts, side="right") - 1
+            in_section = found.clip(min=0).tolist()
+        nodes, text = self.x.taxonomy.nodes, self.doc.text
+        results: list[SkillMention] = []
+        for item, start, end, line, at in zip(
+            kept, starts.tolist(), ends.tolist(), lines, in_section, strict=True
+        ):
+            section = sections[at]
+            cand = item.candidate
+            node_id = item.node_id
+            assert node_id is not None
+            position = self._position_at(start) if self.positions else None
+            shape, line_start = self._line_numbered(line)
+            context = mention_context(
+                shape,
+                start - line_start,
+                in_skills_section=section.kind is SectionKind.SKILLS,
+                list_label=self._list_label(shape),
+            )
+            # every value is of its field's type already, every field is given, in order
+            mention = _new_mention(
+                {
+                    "node_id": node_id,
+                    "name": nodes[node_id].name,
+                    "text": text[start:end],
+                    "start": start,
+                    "end": end,
+                    "section": section.kind,
+                    "position_index": position.index if position else None,
+                    "dates": position.dates if position else None,
+                    "context": context,
+                    "assertion": assertions.get(cand.start, "asserted"),
+                    "match": cand.match,
+                    # round() is slow for what it does here: exact matches score 100.0
+                    "score": cand.score if cand.score == 100.0 else round(cand.score, 1),
+                    "kind": "signal" if item.form.signal else "skill",
+                }
+            )
+            results.append(mention)
+        return tuple(results)
+
+    def _to_originals(self, offsets: list[int]) -> npt.NDArray[np.int64]:
+        """``NormalisedText.to_original`` for many offsets at once."""
+        norm = self.norm
+        anchors = np.array(norm.anchors, dtype=np.int64)
+        shifts = np.array((0, *norm.shifts), dtype=np.int64)  # 0 before the first anchor
+        found = np.array(offsets, dtype=np.int64)
+        shifted: npt.NDArray[np.int64] = found + shifts[np.searchsorted(anchors, found, "right")]
+        return shifted
 
     def _section_at(self, offset: int) -> Section:
         sections = self.doc.sections
         if not sections:
             return _WHOLE_TEXT
         at = bisect.bisect_right(self.section_starts, offset) - 1
-        return sections[max(at, 0)]
+        return sections[at if at > 0 else 0]
 
     def _position_at(self, offset: int) -> Position | None:
+        """The narrowest position holding an offset. Which positions hold an offset changes
+        only at their starts and ends, so the answer is worked out once per stretch between
+        two such bounds (memoised)."""
         if not self.positions:
             return None
+        stretch = bisect.bisect_right(self._position_bounds, offset)
+        if stretch in self._positions_by_stretch:
+            return self._positions_by_stretch[stretch]
         inside = [p for p in self.positions if p.start <= offset < p.end]
-        return min(inside, key=lambda p: p.end - p.start) if inside else None
+        found = min(inside, key=lambda p: p.end - p.start) if inside else None
+        self._positions_by_stretch[stretch] = found
+        return found
 
     def _shape_at(self, offset: int) -> LineShape:
         return self._line_at(offset)[0]
 
     def _line_at(self, offset: int) -> tuple[LineShape, int]:
         """The shape of the line holding an offset, and where that line starts (memoised)."""
-        at = bisect.bisect_right(self.line_starts, offset) - 1
+        return self._line_numbered(bisect.bisect_right(self.line_starts, offset) - 1)
+
+    def _line_numbered(self, at: int) -> tuple[LineShape, int]:
+        """The shape of line number ``at`` (from 0), and where that line starts (memoised)."""
         found = self._lines.get(at)
         if found is None:
             start = self.line_starts[at]
@@ -1236,21 +1339,106 @@ class _Run:
 
 _WHOLE_TEXT = Section(kind=SectionKind.OTHER, start=0, end=0)
 
+# ----------------------------------------------------------------------------- results
+
+_set_attribute = object.__setattr__  # as pydantic's own model_construct sets a frozen model
+_MENTION_FIELDS = tuple(SkillMention.model_fields)
+
+
+def _assembled_mention(values: dict[str, Any]) -> SkillMention:
+    """What ``SkillMention.model_construct(**values)`` makes, for values already of their
+    fields' types with every field given in the model's order. model_construct loops over the
+    fields in Python, which made it slower than validating; this costs half of validating,
+    and the mentions of a resume are a tenth of the extraction time."""
+    mention = SkillMention.__new__(SkillMention)
+    _set_attribute(mention, "__dict__", values)
+    _set_attribute(mention, "__pydantic_fields_set__", set(_MENTION_FIELDS))
+    _set_attribute(mention, "__pydantic_extra__", None)
+    _set_attribute(mention, "__pydantic_private__", None)
+    return mention
+
+
+def _validated_mention(values: dict[str, Any]) -> SkillMention:
+    mention: SkillMention = SkillMention.__pydantic_validator__.validate_python(values)
+    return mention
+
+
+def _mention_builder() -> Callable[[dict[str, Any]], SkillMention]:
+    """``_assembled_mention`` when it makes exactly what validation makes with the installed
+    pydantic (checked once, on a sample: a pydantic that keeps more in a model than these four
+    attributes fails the check), else validation."""
+    sample: dict[str, Any] = {
+        "node_id": "python",
+        "name": "Python",
+        "text": "Python 3",
+        "start": 4,
+        "end": 12,
+        "section": SectionKind.EXPERIENCE,
+        "position_index": 0,
+        "dates": DateRange(start=date(2020, 1, 1), end=date(2021, 6, 1), text="2020 - 2021"),
+        "context": "prose",
+        "assertion": "asserted",
+        "match": "fuzzy",
+        "score": 87.5,
+        "kind": "skill",
+    }
+    try:
+        assembled, validated = _assembled_mention(dict(sample)), _validated_mention(dict(sample))
+        same = (
+            assembled.__getstate__() == validated.__getstate__()
+            and assembled == validated
+            and repr(assembled) == repr(validated)
+            and assembled.model_dump_json() == validated.model_dump_json()
+        )
+    except Exception:  # any surprise from another pydantic: validate, as before
+        same = False
+    return _assembled_mention if same else _validated_mention
+
+
+_new_mention = _mention_builder()
+
 
 def _longest_first(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Non-overlapping candidates, preferring longer, then exact, then better, then earlier."""
+    """Non-overlapping candidates, preferring longer, then exact, then better, then earlier.
+
+    Whether a candidate is kept depends only on the candidates that overlap it, so the
+    candidates are split into runs that overlap each other and ranked run by run: most runs
+    hold one candidate, which is kept without ranking.
+    """
+    chosen: list[_Candidate] = []
+    run: list[_Candidate] = []
+    run_end = 0
+    for cand in sorted(candidates, key=_START):
+        if run and cand.start >= run_end:  # it overlaps nothing before it: a new run
+            chosen.extend(_pick_longest(run))
+            run, run_end = [], 0
+        run.append(cand)
+        run_end = max(run_end, cand.end)
+    chosen.extend(_pick_longest(run))
+    return chosen
+
+
+_START = operator.attrgetter("start")
+
+
+def _pick_longest(run: list[_Candidate]) -> list[_Candidate]:
+    """The kept candidates of a run of overlapping candidates, in text order."""
+    if len(run) < 2:
+        return run
     ranked = sorted(
-        candidates,
+        run,
         key=lambda c: (-(c.char_end - c.char_start), c.match != "exact", -c.score, c.start, c.key),
     )
-    taken = bytearray(max((c.end for c in candidates), default=0))
+    base = run[0].start  # the run is in text order
+    taken = bytearray(max(c.end for c in run) - base)
     chosen: list[_Candidate] = []
     for cand in ranked:
-        if any(taken[cand.start : cand.end]):
+        start, end = cand.start - base, cand.end - base
+        if taken.find(1, start, end) >= 0:
             continue
-        taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
+        taken[start:end] = b"\x01" * (end - start)
         chosen.append(cand)
-    chosen.sort(key=lambda c: c.start)
+    chosen.sort(key=_START)
     return chosen
 
 

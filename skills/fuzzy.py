@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
-from rapidfuzz.process import cdist
+from rapidfuzz.process import extract
 
 __all__ = ["FuzzyIndex", "MIN_FUZZY_LENGTH", "english_word_hashes"]
 
@@ -41,6 +42,7 @@ _WORD_SPLIT = re.compile(r"[\s\-]+")
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "ies", "ied", "ness", "ment", "ments")
 
 HashArray = npt.NDArray[np.uint64]
+_CHOICE_INDEX = operator.itemgetter(2)  # (choice, score, index) from rapidfuzz.process.extract
 
 
 def word_hash(word: str) -> int:
@@ -213,16 +215,17 @@ class FuzzyIndex:
             choices = self.windows.get(bucket)
             if not choices:
                 continue
-            distances = cdist(group, choices, scorer=OSA.distance, score_cutoff=2, workers=1)
-            rows, cols = np.nonzero(distances <= 2)
-            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-                query, form = group[row], choices[col]
-                distance = int(distances[row, col])
-                if not self._acceptable(query, form, distance):
-                    continue
-                score = 100.0 * (1.0 - distance / max(len(query), len(form)))
-                if query not in found or score > found[query][1]:
-                    found[query] = (form, score)
+            for query in group:
+                # one query at a time: rapidfuzz's cdist plus numpy cost more for the handful of
+                # n-grams a resume has; hits are taken in the forms' order as cdist gave them
+                hits = extract(query, choices, scorer=OSA.distance, score_cutoff=2, limit=None)
+                for form, found_distance, _ in sorted(hits, key=_CHOICE_INDEX):
+                    distance = int(found_distance)
+                    if not self._acceptable(query, form, distance):
+                        continue
+                    score = 100.0 * (1.0 - distance / max(len(query), len(form)))
+                    if query not in found or score > found[query][1]:
+                        found[query] = (form, score)
         return {q: hit for q, hit in found.items() if self.is_typo_shaped(q)}
 
     @staticmethod

@@ -36,14 +36,19 @@ class NameWords:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The token facts the checks read (views of the extractor's per-document lists)."""
+    """The token facts the checks read (the extractor's per-document lists, not copied)."""
 
+    text: str
+    starts: Sequence[int]
+    ends: Sequence[int]
     lower: Sequence[str]
-    words: Sequence[str]
     lines: Sequence[int]
 
+    def word(self, i: int) -> str:
+        return self.text[self.starts[i] : self.ends[i]]
+
     def capitalised(self, i: int) -> bool:
-        return self.words[i][:1].isupper()
+        return self.text[self.starts[i] : self.starts[i] + 1].isupper()
 
     def same_line(self, a: int, b: int) -> bool:
         return self.lines[a] == self.lines[b]
@@ -92,7 +97,7 @@ def in_organisation_name(
 
 
 def _name_part(tokens: Tokens, i: int) -> bool:
-    return tokens.lower[i] in NAME_JOINERS or (tokens.capitalised(i) and tokens.words[i].isalpha())
+    return tokens.lower[i] in NAME_JOINERS or (tokens.capitalised(i) and tokens.word(i).isalpha())
 
 
 def after_title_head(tokens: Tokens, start: int, names: NameWords) -> bool:
@@ -121,7 +126,7 @@ def is_bracketed_letter(tokens: Tokens, start: int, end: int) -> bool:
     label or a mark, not the language C or R."""
     return (
         end - start == 1
-        and len(tokens.words[start]) == 1
+        and tokens.ends[start] - tokens.starts[start] == 1
         and start >= 1
         and end < len(tokens.lower)
         and tokens.lower[start - 1] == "("
