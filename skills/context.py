@@ -19,6 +19,7 @@ import yaml
 
 from matcher.errors import TaxonomyError
 from matcher.models import MentionContext
+from skills.names import NameWords
 
 CUES_PATH = Path(__file__).parent / "data" / "extraction.yaml"
 DEFAULT_CUE_GAP = 3
@@ -56,6 +57,8 @@ class ExtractionCues:
     ordinary_words: frozenset[str]
     list_labels: frozenset[str]
     degree_words: frozenset[str]
+    names: NameWords
+    """Word lists for names that hold a skill word (organisations, titles): skills/names.py."""
     context_categories: dict[str, frozenset[str]] = field(hash=False)
     """Form key -> the categories whose mentions alone vouch for it (a term of two fields)."""
     digest_source: str
@@ -136,6 +139,12 @@ def _load_cues_cached(path: Path) -> ExtractionCues:
         ordinary_words=_words(data, "ordinary_words", path),
         list_labels=_words(data, "list_labels", path),
         degree_words=_words(data, "degree_words", path),
+        names=NameWords(
+            organisation_nouns=_words(data, "organisation_nouns", path),
+            programme_nouns=_words(data, "programme_nouns", path),
+            title_heads=_words(data, "title_heads", path),
+            title_followers=_words(data, "title_followers", path),
+        ),
         context_categories=_context_categories(data, path),
         digest_source=source,
     )

@@ -85,6 +85,13 @@ from skills.context import (
     mention_context,
 )
 from skills.fuzzy import MIN_FUZZY_LENGTH, FuzzyIndex, english_word_hashes
+from skills.names import (
+    Tokens,
+    after_title_head,
+    before_title_word,
+    in_organisation_name,
+    is_bracketed_letter,
+)
 from skills.taxonomy import (
     CACHE_ENV,
     SurfaceForm,
@@ -141,6 +148,9 @@ _WHITESPACE_RUN = re.compile(r"\s(?:\s+|(?<=[^ ]))")
 _TITLE_DASHES = frozenset({"-", "–", "—"})
 _SUBJECT_JOINERS = frozenset({"and", "&"})
 _EDUCATION = "education"  # the taxonomy category of degrees and fields of study
+_LEADERSHIP = "leadership"  # soft skills, collaboration and leadership
+# Degrees and credentials are named on purpose: "Master of Statistics", "PMI ... Professional".
+_NAME_EXEMPT = frozenset({_EDUCATION, "certifications"})
 _DEGREE_JOINERS = frozenset({"in", "of"})
 # "Python - Advanced, Expert" rates a skill; it is no employer and place.
 _PROFICIENCY = frozenset(
@@ -463,6 +473,8 @@ class _FormFacts:
     ends_in_role: bool  # the form itself ends with a role noun ("project manager")
     education: bool  # a node is a degree or field of study: a degree line names it
     quiet: bool  # every node is of a non-anchor category: it vouches for no other mention
+    name_exempt: bool  # a signal, or a degree/credential: names of those are meant as such
+    soft: bool  # a soft skill: "Mentoring Program" names a programme, not the skill
 
 
 class SkillExtractor:
@@ -505,6 +517,8 @@ class SkillExtractor:
                 ends_in_role=key.rsplit(" ", 1)[-1] in cues.role_nouns,
                 education=_EDUCATION in categories,
                 quiet=all(c in cues.non_anchor_categories for c in categories),
+                name_exempt=form.signal or any(c in _NAME_EXEMPT for c in categories),
+                soft=_LEADERSHIP in categories,
             )
             self._form_facts[key] = found
         return found
@@ -591,6 +605,7 @@ class _Run:
         else:
             self.line_array = np.zeros(self.n, dtype=np.int64)
         self.t_line: list[int] = self.line_array.tolist()
+        self.name_tokens = Tokens(self.text, self.t_start, self.t_end, self.t_lower, self.t_line)
         self.positions = sorted(positions, key=lambda p: (p.start, -p.end))
         self._position_bounds = sorted({b for p in self.positions for b in (p.start, p.end)})
         self._positions_by_stretch: dict[int, Position | None] = {}
@@ -639,7 +654,23 @@ class _Run:
     def _names_something_else(self, cand: _Candidate) -> bool:
         """A job title, an employer or the subject of a degree: no evidence of the skill."""
         return (
-            self._is_job_title(cand) or self._is_company_name(cand) or self._is_degree_subject(cand)
+            self._is_job_title(cand)
+            or self._is_company_name(cand)
+            or self._is_degree_subject(cand)
+            or self._inside_a_name(cand)
+        )
+
+    def _inside_a_name(self, cand: _Candidate) -> bool:
+        """ "Project Management Institute", "Director of Software Development", "Maths (C)"."""
+        facts = self.x.form_facts(cand.key)
+        if facts.name_exempt:
+            return False
+        tokens, names = self.name_tokens, self.cues.names
+        return (
+            is_bracketed_letter(tokens, cand.start, cand.end)
+            or before_title_word(tokens, cand.end, names)
+            or after_title_head(tokens, cand.start, names)
+            or in_organisation_name(tokens, cand.start, cand.end, names, programme=facts.soft)
         )
 
     def _exact_candidates(self) -> list[_Candidate]:

@@ -17,6 +17,11 @@ MAX_NAME_WORDS = 5
 a name: "Public Health [Leadership] Institute", "Office of Research, Demonstrations, and
 [Statistics]"."""
 
+MAX_WORDS_BEFORE_NOUN = 1
+"""After the skill word, at most one capitalised word before the noun ("Python Software
+Foundation"): resumes flattened to one line put "PostgreSQL Education Rutgers University" in a
+row, and a longer reach takes the skills list for a name."""
+
 NAME_JOINERS = frozenset({"and", "&", ",", "of", "for", "in", "the"})
 
 
@@ -73,7 +78,11 @@ def in_organisation_name(
     while i < n and tokens.same_line(i, end - 1):
         if tokens.lower[i] in nouns:
             return capitalised or i == end
-        if skipped >= MAX_NAME_WORDS or not _name_part(tokens, i):
+        # forwards only capitalised words: a comma or "and" would run on into a list
+        # ("Eclipse, HP Quality Center")
+        if skipped >= MAX_WORDS_BEFORE_NOUN or not (
+            tokens.capitalised(i) and tokens.word(i).isalpha()
+        ):
             break
         skipped += 1
         i += 1

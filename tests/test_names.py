@@ -41,8 +41,10 @@ def tokens_and_span(text: str, skill: str) -> tuple[Tokens, int, int]:
     char = text.index(skill)
     span = doc.char_span(char, char + len(skill))
     assert span is not None, "the skill must cover whole tokens"
-    words = [t.text for t in doc]
-    return Tokens([w.lower() for w in words], words, lines), span.start, span.end
+    starts = [t.idx for t in doc]
+    ends = [t.idx + len(t) for t in doc]
+    tokens = Tokens(text, starts, ends, [t.text.lower() for t in doc], lines)
+    return tokens, span.start, span.end
 
 
 @pytest.mark.parametrize(
@@ -51,6 +53,7 @@ def tokens_and_span(text: str, skill: str) -> tuple[Tokens, int, int]:
         ("Member, Project Management Institute (PMI)", "Project Management", False, True),
         ("prepared project management office documents", "project management", False, True),
         ("Academic Scholar, Public Health Leadership Institute, 1996", "Leadership", False, True),
+        ("Databases: Oracle, PostgreSQL Education Rutgers University", "PostgreSQL", False, False),
         ("University of North Carolina Department of Statistics", "Statistics", False, True),
         (
             "sponsored by the Institute for Communication and Development",
