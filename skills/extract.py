@@ -517,7 +517,7 @@ class SkillExtractor:
                 ends_in_role=key.rsplit(" ", 1)[-1] in cues.role_nouns,
                 education=_EDUCATION in categories,
                 quiet=all(c in cues.non_anchor_categories for c in categories),
-                name_exempt=form.signal or any(c in _NAME_EXEMPT for c in categories),
+                name_exempt=form.signal or all(c in _NAME_EXEMPT for c in categories),
                 soft=_LEADERSHIP in categories,
             )
             self._form_facts[key] = found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections import Counter
@@ -223,16 +224,26 @@ def test_adversarial_megabyte_line_scans_fast(unit: str) -> None:
 def test_dense_dates_cost_linear_time(unit: str) -> None:
     def seconds(size: int) -> float:
         line = unit * (size // len(unit))
-        started = time.perf_counter()
-        found = find_date_ranges(line, reference_date=REF)
+        # One result object per date: garbage-collector passes grow with the live heap and
+        # are noise here, not the scan this measures.
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            found = find_date_ranges(line, reference_date=REF)
+            elapsed = time.perf_counter() - started
+        finally:
+            gc.enable()
         assert len(found) >= size // len(unit) // 2  # "Jan 2020 -- Jan 2020" pairs up units
-        return time.perf_counter() - started
+        return elapsed
 
-    small = min(seconds(20_000) for _ in range(3))
-    large = seconds(200_000)
+    # 10x the text: about 10x the time (up to 20x with caches), where a quadratic scan would
+    # take 100x. A busy CI machine can stall one run; a quadratic scan fails every attempt.
+    for _attempt in range(3):
+        small = min(seconds(20_000) for _ in range(3))
+        large = min(seconds(200_000) for _ in range(2))
+        if large < 40 * max(small, 0.002):
+            break
     assert large < 15.0
-    # 10x the text: about 10x the time (up to 20x with caches and garbage collection), where a
-    # quadratic scan would take 100x.
     assert large < 40 * max(small, 0.002)
 
 
