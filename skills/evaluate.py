@@ -45,7 +45,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -234,6 +234,14 @@ def load_adjudication(path: Path) -> dict[ErrorKey, Judgement]:
     """Hand judgements of false positives: a tab-separated file with a header row naming at
     least doc_id, start, end, node_id, verdict ("gap" or "error") and reason; lines that start
     with "#" are comments. Rows with an empty verdict are not judged yet and are skipped."""
+    return {
+        key: Judgement(row["verdict"], row.get("reason", ""))  # type: ignore[arg-type]
+        for key, row in _judged_rows(path)
+    }
+
+
+def _judged_rows(path: Path) -> Iterator[tuple[ErrorKey, dict[str, str]]]:
+    """The judged rows of a judgement TSV (stripped cells), validated; errors name the row."""
     try:
         lines = path.read_text("utf-8").splitlines()
     except OSError as exc:
@@ -246,9 +254,9 @@ def load_adjudication(path: Path) -> dict[ErrorKey, Judgement]:
     )
     if missing:
         raise MatcherError(f"{path}: the header lacks the column(s) {', '.join(sorted(missing))}")
-    judgements: dict[ErrorKey, Judgement] = {}
-    for number, row in enumerate(rows, start=2):
-        verdict = (row.get("verdict") or "").strip()
+    for number, raw in enumerate(rows, start=2):
+        row = {column: (value or "").strip() for column, value in raw.items() if column}
+        verdict = row.get("verdict", "")
         if not verdict:
             continue
         if verdict not in VERDICTS:
@@ -259,8 +267,7 @@ def load_adjudication(path: Path) -> dict[ErrorKey, Judgement]:
             key = (row["doc_id"], int(row["start"]), int(row["end"]), row["node_id"])
         except (TypeError, ValueError) as exc:
             raise MatcherError(f"{path}: row {number}: start and end must be integers") from exc
-        judgements[key] = Judgement(verdict, (row.get("reason") or "").strip())
-    return judgements
+        yield key, row
 
 
 def write_errors(
@@ -309,22 +316,8 @@ def save_adjudication(judged_files: Sequence[Path], path: Path) -> int:
     verdict. Returns the number of judgements saved."""
     rows: dict[ErrorKey, dict[str, str]] = {}
     for source in [path, *judged_files] if path.exists() else judged_files:
-        try:
-            lines = source.read_text("utf-8").splitlines()
-        except OSError as exc:
-            raise MatcherError(f"cannot read {source}: {exc.strerror}") from exc
-        load_adjudication(source)  # validates verdicts and offsets, naming the bad row
-        reader = csv.DictReader(
-            (line for line in lines if not line.startswith("#")),
-            delimiter="\t",
-            quoting=csv.QUOTE_NONE,
-        )
-        for row in reader:
-            if (row.get("verdict") or "").strip():
-                key = (row["doc_id"], int(row["start"]), int(row["end"]), row["node_id"])
-                rows[key] = {
-                    column: (row.get(column) or "").strip() for column in ADJUDICATION_COLUMNS
-                }
+        for key, row in _judged_rows(source):
+            rows[key] = {column: row.get(column, "") for column in ADJUDICATION_COLUMNS}
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows.items(), key=lambda item: (_doc_order(item[0][0]), item[0][1:]))
     with path.open("w", encoding="utf-8", newline="") as out:

@@ -10,12 +10,11 @@ pure functions over token lists; the word lists come from ``skills/data/extracti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_NAME_WORDS = 5
-"""Capitalised words (or joiners) allowed between a skill word and the noun that makes the run
-a name: "Public Health [Leadership] Institute", "Office of Research, Demonstrations, and
-[Statistics]"."""
+"""Capitalised words (or joiners) allowed between "<noun> of/for" and the skill word after it:
+"Office of Research, Demonstrations, and [Statistics]"."""
 
 MAX_WORDS_BEFORE_NOUN = 1
 """After the skill word, at most one capitalised word before the noun ("Python Software
@@ -37,6 +36,12 @@ class NameWords:
     """Title nouns written before "of": "Director of", "Head of", "VP of"."""
     title_followers: frozenset[str]
     """Nouns after a skill word that make it a job or role: director, position, contractor."""
+    organisation_or_programme_nouns: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # asked for every soft-skill candidate: built once, not per call
+        both = self.organisation_nouns | self.programme_nouns
+        object.__setattr__(self, "organisation_or_programme_nouns", both)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +69,14 @@ def in_organisation_name(
 ) -> bool:
     """The skill word is part of an organisation's (or, with ``programme``, a programme's) name.
 
-    After it: an organisation noun, directly ("project management office") or after capitalised
-    words and joiners ("Public Health Leadership Institute"). Before it: a capitalised
-    organisation noun and "of"/"for", with capitalised words and joiners between ("Institute
-    for Communication and Development", "Department of Statistics"). A lower-case skill word
+    After it: an organisation noun, directly ("project management office", "Public Health
+    Leadership Institute") or after one capitalised word ("Python Software Foundation").
+    Before it: a capitalised organisation noun and "of"/"for", with capitalised words and
+    joiners between ("Institute for Communication and Development", "Department of
+    Statistics"). A lower-case skill word
     only counts when the noun follows it directly: "statistics about the office" is no name.
     """
-    nouns = names.organisation_nouns | (names.programme_nouns if programme else frozenset())
+    nouns = names.organisation_or_programme_nouns if programme else names.organisation_nouns
     n = len(tokens.lower)
     capitalised = tokens.capitalised(start)
     skipped = 0

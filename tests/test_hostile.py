@@ -21,6 +21,7 @@ import pytest
 from hostile import CORPUS, HostileCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timing import gc_paused
 
 from matcher.errors import MatcherError, error_classes
 from matcher.loaders import IngestLimits, document_from_text, load_document
@@ -51,7 +52,6 @@ def rss_bytes() -> int:
     the process holds on to, not what the allocator happens to keep around.
     """
     import ctypes
-    import gc
     import resource
 
     gc.collect()
@@ -248,16 +248,10 @@ def regex_steps() -> dict[str, Callable[[str], object]]:
 
 
 def seconds(step: Callable[[str], object], text: str, *, runs: int = 1) -> float:
-    """Wall time of one step; with ``runs`` > 1 the fastest run (less noise on a busy machine).
-
-    The garbage collector is paused while timing: a step that returns one object per repetition
-    triggers collections whose cost grows with everything alive in the test process, which is
-    noise here, not the backtracking this measures.
-    """
+    """Wall time of one step, the GC paused; with ``runs`` > 1 the fastest run (less noise on a
+    busy machine)."""
     best = float("inf")
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for _ in range(runs):
             start = time.monotonic()
             result = step(text)
@@ -266,9 +260,6 @@ def seconds(step: Callable[[str], object], text: str, *, runs: int = 1) -> float
                 result()
             best = min(best, time.monotonic() - start)
             del result
-    finally:
-        if was_enabled:
-            gc.enable()
     return best
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import time
 from collections import Counter
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from timing import gc_paused
 
 from matcher.models import DateRange, DocumentInfo, ExtractedDocument, MediaType, Position, Section
 from matcher.models import SectionKind as K
@@ -224,15 +224,10 @@ def test_adversarial_megabyte_line_scans_fast(unit: str) -> None:
 def test_dense_dates_cost_linear_time(unit: str) -> None:
     def seconds(size: int) -> float:
         line = unit * (size // len(unit))
-        # One result object per date: garbage-collector passes grow with the live heap and
-        # are noise here, not the scan this measures.
-        gc.disable()
-        try:
+        with gc_paused():  # one result object per date: GC passes are noise here
             started = time.perf_counter()
             found = find_date_ranges(line, reference_date=REF)
             elapsed = time.perf_counter() - started
-        finally:
-            gc.enable()
         assert len(found) >= size // len(unit) // 2  # "Jan 2020 -- Jan 2020" pairs up units
         return elapsed
 
